@@ -1,0 +1,245 @@
+//! Secrets and what is derived from them: the server secret and its HKDF sub-keys, hashing of
+//! bearer secrets (SHA-256), PINs (argon2id with a pepper), pairwise subjects, random tokens.
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use hmac::{Hmac, Mac};
+use rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The one root secret that never goes into the database (spec §7).
+#[derive(Clone)]
+pub struct ServerSecret([u8; 32]);
+
+impl std::fmt::Debug for ServerSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ServerSecret(..)")
+    }
+}
+
+impl ServerSecret {
+    pub fn generate() -> Self {
+        let mut b = [0u8; 32];
+        OsRng.fill_bytes(&mut b);
+        Self(b)
+    }
+
+    /// The file form: 64 hex digits.
+    pub fn to_hex(&self) -> String {
+        hex(&self.0)
+    }
+
+    pub fn from_hex(s: &str) -> Option<Self> {
+        let s = s.trim();
+        if s.len() != 64 {
+            return None;
+        }
+        let mut b = [0u8; 32];
+        for (i, out) in b.iter_mut().enumerate() {
+            *out = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
+        }
+        Some(Self(b))
+    }
+
+    fn derive(&self, label: &str) -> [u8; 32] {
+        let hk = hkdf::Hkdf::<Sha256>::new(None, &self.0);
+        let mut out = [0u8; 32];
+        // 32 bytes is always a valid HKDF-SHA256 output length.
+        let _ = hk.expand(label.as_bytes(), &mut out);
+        out
+    }
+
+    /// The keys derived from the secret, one HKDF label each.
+    pub fn keys(&self) -> DerivedKeys {
+        DerivedKeys {
+            pin: PinHasher { pepper: self.derive("phonelogin/pin-pepper/v1") },
+            pairwise: self.derive("phonelogin/pairwise-sub/v1"),
+            key_encryption: self.derive("phonelogin/signing-key-encryption/v1"),
+            auth_req: self.derive("phonelogin/auth-req-id/v1"),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct DerivedKeys {
+    pub pin: PinHasher,
+    pairwise: [u8; 32],
+    key_encryption: [u8; 32],
+    auth_req: [u8; 32],
+}
+
+impl DerivedKeys {
+    /// The pairwise `sub` (spec §3.4): a UUID from HMAC(user id, sector). Stable across phone
+    /// number changes because it never looks at the number.
+    pub fn pairwise_sub(&self, user_id: &str, sector: &str) -> String {
+        let mac = self.mac(&self.pairwise, &[sector.as_bytes(), user_id.as_bytes()]);
+        let mut b = [0u8; 16];
+        b.copy_from_slice(mac.get(..16).unwrap_or(&[0u8; 16]));
+        uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+    }
+
+    /// The merchant's `auth_req_id` for a request id: unguessable without the server secret,
+    /// and recomputable, so that only its hash needs storing.
+    pub fn auth_req_id(&self, request_id: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac(&self.auth_req, &[request_id.as_bytes()]))
+    }
+
+    fn mac(&self, key: &[u8; 32], parts: &[&[u8]]) -> Vec<u8> {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+        for p in parts {
+            m.update(&(p.len() as u64).to_be_bytes());
+            m.update(p);
+        }
+        m.finalize().into_bytes().to_vec()
+    }
+
+    /// Encrypts a signing private key for storage: nonce || ciphertext.
+    pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+        let cipher = ChaCha20Poly1305::new((&self.key_encryption).into());
+        let mut nonce = [0u8; 12];
+        OsRng.fill_bytes(&mut nonce);
+        let mut out = nonce.to_vec();
+        // Encryption only fails for plaintexts beyond 256 GiB.
+        out.extend(cipher.encrypt(Nonce::from_slice(&nonce), plaintext).unwrap_or_default());
+        out
+    }
+
+    /// Decrypts what `seal` produced; `None` when the secret is not the one it was sealed with.
+    pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        let (nonce, ct) = (sealed.get(..12)?, sealed.get(12..)?);
+        ChaCha20Poly1305::new((&self.key_encryption).into()).decrypt(Nonce::from_slice(nonce), ct).ok()
+    }
+}
+
+/// PIN hashing: argon2id with light parameters, keyed with the pepper (spec §6).
+#[derive(Clone)]
+pub struct PinHasher {
+    pepper: [u8; 32],
+}
+
+impl PinHasher {
+    fn argon2(&self) -> Argon2<'_> {
+        // 1 MiB, 2 passes: about a millisecond. The pepper and the lockout carry the defence.
+        let params = Params::new(1024, 2, 1, None).unwrap_or_default();
+        Argon2::new_with_secret(&self.pepper, Algorithm::Argon2id, Version::V0x13, params)
+            .unwrap_or_default()
+    }
+
+    pub fn hash(&self, pin: &str) -> String {
+        let salt = SaltString::generate(&mut OsRng);
+        self.argon2().hash_password(pin.as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+    }
+
+    pub fn verify(&self, pin: &str, phc: &str) -> bool {
+        PasswordHash::new(phc).is_ok_and(|h| self.argon2().verify_password(pin.as_bytes(), &h).is_ok())
+    }
+}
+
+/// A PIN is 4 to 6 digits.
+pub fn valid_pin(pin: &str) -> bool {
+    (4..=6).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A bearer secret of 256 random bits, URL-safe.
+pub fn random_token() -> String {
+    let mut b = [0u8; 32];
+    OsRng.fill_bytes(&mut b);
+    URL_SAFE_NO_PAD.encode(b)
+}
+
+/// A new internal id (UUID v4).
+pub fn random_id() -> String {
+    let mut b = [0u8; 16];
+    OsRng.fill_bytes(&mut b);
+    uuid::Builder::from_random_bytes(b).into_uuid().to_string()
+}
+
+/// A numeric one-time code.
+pub fn random_code(digits: u32) -> String {
+    let n = OsRng.next_u64() % 10u64.pow(digits);
+    format!("{n:0width$}", width = digits as usize)
+}
+
+/// SHA-256, hex: how bearer secrets (tokens, codes, client secrets) are stored.
+pub fn sha256_hex(s: &str) -> String {
+    hex(&Sha256::digest(s.as_bytes()))
+}
+
+/// Compares a presented secret with a stored hash in constant time.
+pub fn secret_matches(presented: &str, stored_hash: &str) -> bool {
+    sha256_hex(presented).as_bytes().ct_eq(stored_hash.as_bytes()).into()
+}
+
+/// `at_hash`: base64url of the left half of SHA-256 of the access token (OIDC Core §3.1.3.6).
+pub fn at_hash(access_token: &str) -> String {
+    let d = Sha256::digest(access_token.as_bytes());
+    URL_SAFE_NO_PAD.encode(d.get(..16).unwrap_or_default())
+}
+
+pub fn b64url(bytes: &[u8]) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pin_hash_verifies_only_with_the_same_pepper() {
+        let a = ServerSecret::generate().keys();
+        let b = ServerSecret::generate().keys();
+        let h = a.pin.hash("1234");
+        assert!(h.starts_with("$argon2id$"));
+        assert!(a.pin.verify("1234", &h));
+        assert!(!a.pin.verify("1235", &h));
+        assert!(!b.pin.verify("1234", &h));
+    }
+
+    #[test]
+    fn pairwise_sub_depends_on_user_and_sector_only() {
+        let k = ServerSecret::generate().keys();
+        let s = k.pairwise_sub("user-1", "shop");
+        assert_eq!(s, k.pairwise_sub("user-1", "shop"));
+        assert_ne!(s, k.pairwise_sub("user-1", "other"));
+        assert_ne!(s, k.pairwise_sub("user-2", "shop"));
+        assert!(uuid::Uuid::parse_str(&s).is_ok());
+    }
+
+    #[test]
+    fn sealed_keys_open_only_with_the_same_secret() {
+        let a = ServerSecret::generate().keys();
+        let sealed = a.seal(b"private");
+        assert_eq!(a.open(&sealed).as_deref(), Some(&b"private"[..]));
+        assert_eq!(ServerSecret::generate().keys().open(&sealed), None);
+    }
+
+    #[test]
+    fn secret_file_form_round_trips() {
+        let s = ServerSecret::generate();
+        let back = ServerSecret::from_hex(&s.to_hex()).unwrap();
+        assert_eq!(back.keys().auth_req_id("x"), s.keys().auth_req_id("x"));
+        assert!(ServerSecret::from_hex("zz").is_none());
+    }
+
+    #[test]
+    fn pins_are_four_to_six_digits() {
+        assert!(valid_pin("1234") && valid_pin("123456"));
+        assert!(!valid_pin("123") && !valid_pin("1234567") && !valid_pin("12a4"));
+    }
+
+    #[test]
+    fn at_hash_matches_the_spec_example() {
+        // OIDC Core A.3 example access token and at_hash use RS256 (SHA-256).
+        assert_eq!(at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
+    }
+}

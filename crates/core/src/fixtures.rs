@@ -1,0 +1,216 @@
+//! Fixtures (spec §8): one JSON document of clients and users, imported idempotently
+//! (upsert by `client_id` / `phone_number`). The admin commands build the same specs.
+use serde::Deserialize;
+
+use crate::clock::UnixTime;
+use crate::crypto::{PinHasher, random_id, random_token, sha256_hex, valid_pin};
+use crate::delegated::DelegatedConsentForm;
+use crate::model::{Address, AuthMethod, Client, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
+use crate::msisdn::Msisdn;
+use crate::scope::ScopeSet;
+use crate::store::{Store, StoreError};
+use crate::version::AppVersion;
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Fixtures {
+    #[serde(default)]
+    pub clients: Vec<ClientSpec>,
+    #[serde(default)]
+    pub users: Vec<UserSpec>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct ClientSpec {
+    pub client_id: String,
+    pub client_secret: Option<String>,
+    pub name: String,
+    pub logo_url: Option<String>,
+    #[serde(default)]
+    pub token_endpoint_auth_method: AuthMethod,
+    pub scopes: Vec<String>,
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+    pub grant_types: Option<Vec<String>>,
+    pub sector: Option<String>,
+    pub delegated_consents: Option<DelegatedConsentForm>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct UserSpec {
+    pub phone_number: String,
+    #[serde(default)]
+    pub given_name: String,
+    #[serde(default)]
+    pub family_name: String,
+    pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: bool,
+    pub birthdate: Option<String>,
+    pub nin: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default)]
+    pub addresses: Vec<Address>,
+    #[serde(default)]
+    pub devices: Vec<DeviceSpec>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceSpec {
+    pub name: String,
+    pub pin: String,
+    #[serde(default = "default_version")]
+    pub app_version: String,
+    pub device_token: Option<String>,
+}
+
+fn default_version() -> String {
+    "1.0.0".into()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What an import generated and must show once: secrets and device tokens.
+#[derive(Debug, Default)]
+pub struct Generated {
+    pub lines: Vec<String>,
+}
+
+pub async fn import(store: &dyn Store, pins: &PinHasher, doc: &Fixtures, now: UnixTime) -> Result<Generated, ImportError> {
+    let mut out = Generated::default();
+    for c in &doc.clients {
+        import_client(store, c, now, &mut out).await?;
+    }
+    for u in &doc.users {
+        import_user(store, pins, u, now, &mut out).await?;
+    }
+    Ok(out)
+}
+
+pub async fn import_client(store: &dyn Store, spec: &ClientSpec, now: UnixTime, out: &mut Generated) -> Result<(), ImportError> {
+    let bad = |m: String| ImportError::Invalid(format!("client {}: {m}", spec.client_id));
+    if spec.client_id.is_empty() || spec.client_id.len() > 255 {
+        return Err(bad("client_id must be 1 to 255 characters".into()));
+    }
+    let scopes = ScopeSet::parse(&spec.scopes.join(" ")).map_err(|_| bad("unknown scope".into()))?;
+    for uri in &spec.redirect_uris {
+        if !(uri.starts_with("https://") || uri.starts_with("http://")) || uri.contains('#') {
+            return Err(bad(format!("redirect URI {uri} must be an absolute http(s) URL without fragment")));
+        }
+    }
+    let grant_types = spec.grant_types.clone().unwrap_or_else(|| vec![GRANT_CIBA.into(), GRANT_CIBA_REDIRECT.into()]);
+    if let Some(g) = grant_types.iter().find(|g| *g != GRANT_CIBA && *g != GRANT_CIBA_REDIRECT) {
+        return Err(bad(format!("unknown grant type {g}")));
+    }
+    if let Some(form) = &spec.delegated_consents {
+        form.validate().map_err(bad)?;
+    }
+    let existing = store.client(&spec.client_id).await?;
+    let secret_hash = match (&spec.client_secret, &existing) {
+        (Some(s), _) => sha256_hex(s),
+        (None, Some(e)) => e.secret_hash.clone(),
+        (None, None) => {
+            let s = random_token();
+            out.lines.push(format!("client {} secret: {s}", spec.client_id));
+            sha256_hex(&s)
+        }
+    };
+    store
+        .upsert_client(&Client {
+            client_id: spec.client_id.clone(),
+            secret_hash,
+            name: spec.name.clone(),
+            logo_url: spec.logo_url.clone(),
+            auth_method: spec.token_endpoint_auth_method,
+            scopes,
+            redirect_uris: spec.redirect_uris.clone(),
+            grant_types,
+            sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
+            delegated_consents: spec.delegated_consents.clone(),
+            created_at: existing.map_or(now, |e| e.created_at),
+        })
+        .await?;
+    Ok(())
+}
+
+pub async fn import_user(
+    store: &dyn Store,
+    pins: &PinHasher,
+    spec: &UserSpec,
+    now: UnixTime,
+    out: &mut Generated,
+) -> Result<(), ImportError> {
+    let phone = Msisdn::parse(&spec.phone_number)
+        .ok_or_else(|| ImportError::Invalid(format!("user {}: phone_number must be 47/45/358 + digits", spec.phone_number)))?;
+    let bad = |m: &str| ImportError::Invalid(format!("user {phone}: {m}"));
+    if let Some(b) = &spec.birthdate {
+        crate::backchannel::age_at(b, now).ok_or_else(|| bad("birthdate must be YYYY-MM-DD"))?;
+    }
+    let user_id = store
+        .upsert_user(&User {
+            user_id: random_id(),
+            phone_number: phone.clone(),
+            given_name: spec.given_name.clone(),
+            family_name: spec.family_name.clone(),
+            email: spec.email.clone(),
+            email_verified: spec.email_verified,
+            birthdate: spec.birthdate.clone(),
+            nin: spec.nin.clone(),
+            active: spec.active,
+            addresses: spec.addresses.clone(),
+            created_at: now,
+        })
+        .await?;
+    let existing = store.devices(&user_id).await?;
+    for d in &spec.devices {
+        if !valid_pin(&d.pin) {
+            return Err(bad("a device PIN must be 4 to 6 digits"));
+        }
+        AppVersion::parse(&d.app_version).ok_or_else(|| bad("app_version must be X.Y.Z"))?;
+        let old = existing.iter().find(|e| e.name == d.name);
+        let token_hash = match (&d.device_token, old) {
+            (Some(t), _) => sha256_hex(t),
+            (None, Some(o)) => o.token_hash.clone(),
+            (None, None) => {
+                let t = random_token();
+                out.lines.push(format!("user {phone} device '{}' token: {t}", d.name));
+                sha256_hex(&t)
+            }
+        };
+        let pin_hash = match old {
+            Some(o) if pins.verify(&d.pin, &o.pin_hash) => o.pin_hash.clone(),
+            _ => pins.hash(&d.pin),
+        };
+        let unchanged = old.is_some_and(|o| o.token_hash == token_hash && o.pin_hash == pin_hash && o.app_version == d.app_version);
+        if !unchanged {
+            store
+                .upsert_device(&Device {
+                    device_id: old.map_or_else(random_id, |o| o.device_id.clone()),
+                    user_id: user_id.clone(),
+                    name: d.name.clone(),
+                    token_hash,
+                    pin_hash,
+                    app_version: d.app_version.clone(),
+                    failed_pins: 0,
+                    locked: false,
+                    created_at: now,
+                })
+                .await?;
+        }
+    }
+    Ok(())
+}

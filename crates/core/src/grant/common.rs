@@ -1,0 +1,75 @@
+//! Steps shared by the grants: issuing the access token and the signed ID token.
+use serde::Serialize;
+use serde_json::json;
+
+use crate::OAuthError;
+use crate::clock::UnixTime;
+use crate::crypto::{DerivedKeys, at_hash, random_id, random_token, sha256_hex};
+use crate::keys::Signer;
+use crate::login_request::LoginRequest;
+use crate::model::Client;
+use crate::store::{AccessToken, Store};
+
+pub const ACCESS_TOKEN_LIFETIME: i64 = 300;
+pub const ID_TOKEN_LIFETIME: i64 = 3600;
+
+/// What issuing tokens needs from the server.
+pub struct TokenContext<'a> {
+    pub keys: &'a DerivedKeys,
+    pub signer: &'a Signer,
+    /// The issuer identifier, with its trailing slash.
+    pub issuer: &'a str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: &'static str,
+    pub expires_in: i64,
+    pub id_token: String,
+    pub scope: String,
+}
+
+/// Issues tokens for a request that has just been redeemed by `client`.
+pub async fn issue(
+    store: &dyn Store,
+    ctx: &TokenContext<'_>,
+    client: &Client,
+    request: &LoginRequest,
+    now: UnixTime,
+) -> Result<TokenResponse, OAuthError> {
+    let access_token = random_token();
+    store
+        .insert_access_token(&AccessToken {
+            token_hash: sha256_hex(&access_token),
+            login_request_id: request.id.clone(),
+            client_id: client.client_id.clone(),
+            user_id: request.user_id.clone(),
+            scopes: request.scopes.clone(),
+            expires_at: now + ACCESS_TOKEN_LIFETIME,
+        })
+        .await?;
+    let mut claims = json!({
+        "iss": ctx.issuer,
+        "sub": ctx.keys.pairwise_sub(&request.user_id, &client.sector),
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + ID_TOKEN_LIFETIME,
+        "auth_time": request.decided_at.unwrap_or(now),
+        "jti": random_id(),
+        "sid": request.id,
+        "at_hash": at_hash(&access_token),
+        "auth_req_id": ctx.keys.auth_req_id(&request.id),
+    });
+    if let (Some(nonce), Some(map)) = (&request.nonce, claims.as_object_mut()) {
+        map.insert("nonce".into(), nonce.clone().into());
+    }
+    let id_token = ctx.signer.sign(&claims).map_err(OAuthError::Unavailable)?;
+    Ok(TokenResponse {
+        access_token,
+        token_type: "Bearer",
+        expires_in: ACCESS_TOKEN_LIFETIME,
+        id_token,
+        scope: request.scopes.to_string(),
+    })
+}
