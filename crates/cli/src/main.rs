@@ -1,1 +1,84 @@
-fn main() {}
+//! The `phonelogin` binary: `serve`, and noun-verb admin commands that work on the same
+//! database and server secret.
+mod admin;
+mod config;
+mod serve;
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "phonelogin", version, about = "Login from phone number: an OpenID Connect CIBA identity provider")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Clone)]
+pub struct Global {
+    /// Database: sqlite://PATH or postgres://... [default: sqlite://./phonelogin.db]
+    #[arg(long, global = true, env = "PHONELOGIN_DATABASE_URL", default_value = "sqlite://./phonelogin.db")]
+    pub database_url: String,
+    /// The server secret (created, mode 0600, on first start when absent). [default: ./phonelogin.secret]
+    #[arg(long, global = true, env = "PHONELOGIN_SECRET_FILE", default_value = "./phonelogin.secret")]
+    pub secret_file: PathBuf,
+    /// A TOML file of settings (keys are the flags' long names); flags and env variables win.
+    #[arg(long, global = true, env = "PHONELOGIN_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve(serve::ServeArgs),
+    /// Manage merchants' clients.
+    #[command(subcommand)]
+    Client(admin::ClientCmd),
+    /// Manage users.
+    #[command(subcommand)]
+    User(admin::UserCmd),
+    /// Import a fixtures JSON file (idempotent).
+    Import { file: PathBuf },
+    /// Manage ID-token signing keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCmd),
+    /// Show the SMS a --dev server would have sent (one-time codes).
+    Outbox,
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(config::ConfigCmd),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = match config::parse() {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let result = match runtime {
+        Ok(rt) => rt.block_on(run(cli)),
+        Err(e) => Err(e.to_string()),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => serve::run(&cli.global, args).await,
+        Command::Config(c) => config::run(c),
+        Command::Client(c) => admin::client(&cli.global, c).await,
+        Command::User(c) => admin::user(&cli.global, c).await,
+        Command::Import { file } => admin::import(&cli.global, &file).await,
+        Command::Keys(c) => admin::keys(&cli.global, c).await,
+        Command::Outbox => admin::outbox(&cli.global).await,
+    }
+}

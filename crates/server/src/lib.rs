@@ -1,1 +1,75 @@
+//! The HTTP face of phonelogin: the OpenID provider, the App API, the authenticator app and
+//! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
+pub mod app_api;
+pub mod error;
+pub mod events;
+pub mod health;
+pub mod oidc;
+pub mod paths;
+pub mod state;
+pub mod web;
 
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::{get, post};
+use phonelogin_core::clock::UnixTime;
+use phonelogin_core::crypto::DerivedKeys;
+use phonelogin_core::keys::{Alg, StoredKey};
+use phonelogin_core::store::{Store, StoreError};
+
+pub use state::{AppState, SharedState};
+
+/// Generates the first signing key when the database has none.
+pub async fn ensure_signing_key(store: &dyn Store, keys: &DerivedKeys, alg: Alg, now: UnixTime) -> Result<(), StoreError> {
+    if store.signing_keys().await?.iter().any(|k| k.active) {
+        return Ok(());
+    }
+    let key = StoredKey::generate(alg, keys, now).map_err(StoreError)?;
+    store.rotate_in(&key, now).await
+}
+
+pub fn router(state: SharedState) -> Router {
+    use app_api::{consents, enrollment, events, requests};
+    let app_api = Router::new()
+        .route("/enrollments", post(enrollment::start))
+        .route("/enrollments/{id}/verify", post(enrollment::verify))
+        .route("/dev/outbox", get(enrollment::outbox))
+        .route("/me", get(requests::me))
+        .route("/events", get(events::stream))
+        .route("/login-requests", get(requests::list))
+        .route("/login-requests/{id}", get(requests::show))
+        .route("/login-requests/{id}/approve", post(requests::approve))
+        .route("/login-requests/{id}/reject", post(requests::reject))
+        .route("/consents", get(consents::list))
+        .route("/consents/{client_id}", axum::routing::delete(consents::revoke));
+    Router::new()
+        .route(paths::DISCOVERY, get(oidc::discovery::openid_configuration))
+        .route(paths::JWKS, get(oidc::discovery::jwks))
+        .route(paths::BACKCHANNEL, post(oidc::backchannel::handle))
+        .route(paths::TOKEN, post(oidc::token::handle))
+        .route(paths::USERINFO, get(oidc::userinfo::handle).post(oidc::userinfo::handle))
+        .nest(paths::APP_API, app_api)
+        .route(paths::APP, get(web::app_index))
+        .route("/app/{*path}", get(web::app_file))
+        .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))
+        .route(paths::HEALTHZ, get(health::healthz))
+        .route(paths::READYZ, get(health::readyz))
+        .route(paths::METRICS, get(health::metrics_text))
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn(health::track))
+        .with_state(state)
+}
+
+/// Builds the shared state with the single-node notifier.
+pub fn single_node_state(
+    store: Arc<dyn Store>,
+    clock: Arc<dyn phonelogin_core::clock::Clock>,
+    keys: DerivedKeys,
+    settings: phonelogin_core::backchannel::Settings,
+    public_url: &str,
+) -> SharedState {
+    let hub = events::Hub::default();
+    let notifier = Arc::new(events::LocalNotifier(hub.clone()));
+    Arc::new(AppState::new(store, clock, keys, settings, public_url, notifier, hub))
+}

@@ -1,0 +1,47 @@
+//! The user's login requests: list, show, approve, reject.
+use axum::Json;
+use axum::extract::{Path, State};
+use phonelogin_core::app::{self, ApproveInput, LoginRequestView, Outcome};
+use phonelogin_core::notify::Event;
+use serde_json::{Value, json};
+
+use super::{AppJson, AuthDevice};
+use crate::error::AppResponse;
+use crate::state::SharedState;
+
+pub async fn me(State(s): State<SharedState>, AuthDevice(d): AuthDevice) -> Result<Json<app::Me>, AppResponse> {
+    Ok(Json(app::me(s.store.as_ref(), &d).await?))
+}
+
+pub async fn list(State(s): State<SharedState>, AuthDevice(d): AuthDevice) -> Result<Json<Value>, AppResponse> {
+    let views = app::open_requests(s.store.as_ref(), &d, s.clock.now()).await?;
+    Ok(Json(json!({"login_requests": views})))
+}
+
+pub async fn show(State(s): State<SharedState>, AuthDevice(d): AuthDevice, Path(id): Path<String>) -> Result<Json<LoginRequestView>, AppResponse> {
+    Ok(Json(app::view(s.store.as_ref(), &d, &id, s.clock.now()).await?))
+}
+
+async fn closed(s: &SharedState, user_id: &str, id: &str, reason: &'static str) {
+    s.notifier
+        .publish(Event::LoginRequestClosed { user_id: user_id.to_owned(), request_id: id.to_owned(), reason })
+        .await;
+}
+
+pub async fn approve(
+    State(s): State<SharedState>,
+    AuthDevice(d): AuthDevice,
+    Path(id): Path<String>,
+    AppJson(input): AppJson<ApproveInput>,
+) -> Result<Json<Outcome>, AppResponse> {
+    let outcome = app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await?;
+    closed(&s, &d.user_id, &id, "approved").await;
+    metrics::counter!("phonelogin_logins_approved_total").increment(1);
+    Ok(Json(outcome))
+}
+
+pub async fn reject(State(s): State<SharedState>, AuthDevice(d): AuthDevice, Path(id): Path<String>) -> Result<Json<Outcome>, AppResponse> {
+    let outcome = app::reject(s.store.as_ref(), &d, &id, s.clock.now()).await?;
+    closed(&s, &d.user_id, &id, "rejected").await;
+    Ok(Json(outcome))
+}

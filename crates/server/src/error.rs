@@ -1,0 +1,179 @@
+//! The only place errors become HTTP responses: status, `WWW-Authenticate`, `Retry-After`,
+//! `Cache-Control: no-store`, and the JSON body.
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use phonelogin_core::OAuthError;
+use phonelogin_core::app::AppError;
+use serde_json::json;
+
+/// An OpenID endpoint's error, as a response.
+pub struct OAuthResponse(pub OAuthError);
+
+impl From<OAuthError> for OAuthResponse {
+    fn from(e: OAuthError) -> Self {
+        Self(e)
+    }
+}
+
+fn status_of(e: &OAuthError) -> StatusCode {
+    match e {
+        OAuthError::InvalidClient { .. } | OAuthError::InvalidToken => StatusCode::UNAUTHORIZED,
+        OAuthError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        OAuthError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::BAD_REQUEST,
+    }
+}
+
+fn json_error(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut r = (status, body.to_string()).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    r
+}
+
+impl IntoResponse for OAuthResponse {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if let OAuthError::Unavailable(detail) = &e {
+            tracing::error!(%detail, "storage failure");
+        }
+        let mut body = json!({"error": e.code(), "error_description": e.description()});
+        if let Some(code) = e.error_code() {
+            body["error_code"] = code.into();
+        }
+        let mut r = json_error(status_of(&e), body);
+        let h = r.headers_mut();
+        match e {
+            OAuthError::InvalidClient { basic: true } => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic realm=\"phonelogin\""));
+            }
+            OAuthError::InvalidToken => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+            }
+            OAuthError::TooManyRequests { retry_after } => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
+        }
+        r
+    }
+}
+
+/// An App API error, as a response.
+pub struct AppResponse(pub AppError);
+
+impl From<AppError> for AppResponse {
+    fn from(e: AppError) -> Self {
+        Self(e)
+    }
+}
+
+fn app_status(e: &AppError) -> StatusCode {
+    match e {
+        AppError::InvalidToken => StatusCode::UNAUTHORIZED,
+        AppError::NotFound | AppError::UnknownUser => StatusCode::NOT_FOUND,
+        AppError::DeviceLocked => StatusCode::LOCKED,
+        AppError::RequestClosed => StatusCode::CONFLICT,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::WrongPin { .. }
+        | AppError::ConsentRequired
+        | AppError::RequiredConsentMissing
+        | AppError::InvalidCode
+        | AppError::InvalidPin
+        | AppError::InvalidPhoneNumber
+        | AppError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for AppResponse {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if let AppError::Unavailable(detail) = &e {
+            tracing::error!(%detail, "storage failure");
+        }
+        let mut body = json!({"error": e.code(), "error_description": e.description()});
+        if let AppError::WrongPin { attempts_left } = e {
+            body["attempts_left"] = attempts_left.into();
+        }
+        let mut r = json_error(app_status(&e), body);
+        if e == AppError::InvalidToken {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// Unknown paths: a JSON 404 rather than an empty body.
+pub async fn not_found() -> Response {
+    json_error(StatusCode::NOT_FOUND, json!({"error": "not_found", "error_description": "no such endpoint"}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(e: OAuthError) -> (StatusCode, Option<String>, serde_json::Value) {
+        let r = OAuthResponse(e).into_response();
+        let www = r.headers().get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap().to_owned());
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store");
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/json");
+        let status = r.status();
+        let body = futures::executor::block_on(axum::body::to_bytes(r.into_body(), 4096)).unwrap();
+        (status, www, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[test]
+    fn every_oauth_error_maps_to_its_status_and_body() {
+        let cases = [
+            (OAuthError::InvalidRequest("x"), 400, "invalid_request"),
+            (OAuthError::InvalidClient { basic: false }, 401, "invalid_client"),
+            (OAuthError::InvalidGrant, 400, "invalid_grant"),
+            (OAuthError::UnauthorizedClient, 400, "unauthorized_client"),
+            (OAuthError::UnsupportedGrantType, 400, "unsupported_grant_type"),
+            (OAuthError::InvalidScope("x"), 400, "invalid_scope"),
+            (OAuthError::AuthorizationPending, 400, "authorization_pending"),
+            (OAuthError::SlowDown, 400, "slow_down"),
+            (OAuthError::ExpiredToken, 400, "expired_token"),
+            (OAuthError::AccessDenied, 400, "access_denied"),
+            (OAuthError::OldApp, 400, "access_denied"),
+            (OAuthError::UnknownUserId, 400, "unknown_user_id"),
+            (OAuthError::InvalidBindingMessage, 400, "invalid_binding_message"),
+            (OAuthError::TooManyRequests { retry_after: 9 }, 429, "too_many_requests"),
+            (OAuthError::InvalidToken, 401, "invalid_token"),
+            (OAuthError::Unavailable("db down".into()), 503, "temporarily_unavailable"),
+        ];
+        for (e, status, code) in cases {
+            let (s, _, body) = parts(e);
+            assert_eq!(s.as_u16(), status, "{code}");
+            assert_eq!(body["error"], code);
+            assert!(body["error_description"].as_str().is_some_and(|d| !d.is_empty() && !d.contains("db down")));
+        }
+    }
+
+    #[test]
+    fn challenges_and_error_codes_are_added_where_the_specs_say() {
+        assert_eq!(parts(OAuthError::InvalidClient { basic: true }).1.as_deref(), Some("Basic realm=\"phonelogin\""));
+        assert_eq!(parts(OAuthError::InvalidClient { basic: false }).1, None);
+        assert_eq!(parts(OAuthError::InvalidToken).1.as_deref(), Some("Bearer error=\"invalid_token\""));
+        assert_eq!(parts(OAuthError::UnknownUserId).2["error_code"], "invalid_user");
+        assert_eq!(parts(OAuthError::OldApp).2["error_code"], "old_app");
+        let r = OAuthResponse(OAuthError::TooManyRequests { retry_after: 42 }).into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "42");
+    }
+
+    #[test]
+    fn app_errors_map_to_distinct_statuses() {
+        for (e, status) in [
+            (AppError::InvalidToken, 401),
+            (AppError::NotFound, 404),
+            (AppError::WrongPin { attempts_left: 3 }, 400),
+            (AppError::DeviceLocked, 423),
+            (AppError::RequestClosed, 409),
+            (AppError::ConsentRequired, 400),
+        ] {
+            assert_eq!(AppResponse(e).into_response().status().as_u16(), status);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! The OpenID provider's endpoints (spec §3), one file each, and the form and client
+//! credential extraction they share.
+pub mod backchannel;
+pub mod discovery;
+pub mod token;
+pub mod userinfo;
+
+use axum::http::{HeaderMap, header};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use phonelogin_core::OAuthError;
+use phonelogin_core::backchannel::Params;
+use phonelogin_core::client_auth::Presented;
+use phonelogin_core::model::Client;
+
+use crate::state::AppState;
+
+/// Parses an `application/x-www-form-urlencoded` body; a repeated parameter is refused.
+pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OAuthError::InvalidRequest("the body must be application/x-www-form-urlencoded"));
+    }
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_bytes(body).map_err(|_| OAuthError::InvalidRequest("the form body cannot be parsed"))?;
+    Params::from_pairs(pairs)
+}
+
+/// The HTTP Basic credentials: `None` without a Basic header, `Some(None)` when unreadable.
+/// Both parts are form-urlencoded inside the base64 (RFC 6749 §2.3.1).
+fn basic(headers: &HeaderMap) -> Option<Option<(String, String)>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = STANDARD.decode(rest.trim()).ok().and_then(|b| String::from_utf8(b).ok());
+    Some(decoded.and_then(|d| {
+        let (id, secret) = d.split_once(':')?;
+        let unescape = |s: &str| form_decode(s);
+        Some((unescape(id)?, unescape(secret)?))
+    }))
+}
+
+fn form_decode(s: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={}", s.replace('&', "%26").replace('=', "%3D"))).ok()?;
+    pairs.into_iter().next().map(|(_, v)| v)
+}
+
+/// Authenticates the calling client (spec §3.1).
+pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+    let presented = Presented::from_request(basic(headers), params.get("client_id"), params.get("client_secret"))?;
+    let client = state.client(&presented.client_id).await?;
+    presented.authenticate(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn basic_credentials_are_base64_of_urlencoded_parts() {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {}", STANDARD.encode("my%20client:s%3Ac+r"))).unwrap());
+        assert_eq!(basic(&h), Some(Some(("my client".into(), "s:c r".into()))));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
+        assert_eq!(basic(&h), Some(None));
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(basic(&h), None);
+    }
+}

@@ -1,0 +1,23 @@
+//! POST token (spec §3.3): authenticate the client, parse the grant, let core handle it.
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, header};
+use axum::response::IntoResponse;
+use phonelogin_core::grant::{self, TokenContext, TokenRequest};
+
+use super::{authenticate, form};
+use crate::error::OAuthResponse;
+use crate::state::SharedState;
+
+pub async fn handle(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse, OAuthResponse> {
+    let now = s.clock.now();
+    let params = form(&headers, &body)?;
+    let client = authenticate(&s, &headers, &params).await?;
+    let request = TokenRequest::parse(&params)?;
+    let signer = s.signer().await?;
+    let ctx = TokenContext { keys: &s.keys, signer: &signer, issuer: &s.issuer };
+    let tokens = grant::handle(s.store.as_ref(), &ctx, &client, &request, now).await?;
+    metrics::counter!("phonelogin_tokens_issued_total").increment(1);
+    Ok(([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(tokens)))
+}

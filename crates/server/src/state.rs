@@ -1,0 +1,106 @@
+//! Shared state of one server node: the store, the clock, the keys derived from the server
+//! secret, the settings, and two short-lived caches (clients, the active signing key) that keep
+//! the token poll at one database round trip.
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use phonelogin_core::OAuthError;
+use phonelogin_core::backchannel::Settings;
+use phonelogin_core::clock::Clock;
+use phonelogin_core::crypto::DerivedKeys;
+use phonelogin_core::keys::Signer;
+use phonelogin_core::model::Client;
+use phonelogin_core::notify::Notifier;
+use phonelogin_core::store::{Store, StoreResult};
+
+/// How long a client registration or the active key is trusted before it is read again:
+/// changes made by the admin commands reach every node within this time.
+const CACHE_TTL: Duration = Duration::from_secs(5);
+
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<dyn Clock>,
+    pub keys: DerivedKeys,
+    pub settings: Settings,
+    pub notifier: Arc<dyn Notifier>,
+    pub hub: crate::events::Hub,
+    /// `PUBLIC_URL` without a trailing slash.
+    pub public_url: String,
+    pub issuer: String,
+    clients: RwLock<HashMap<String, (Instant, Option<Client>)>>,
+    signer: RwLock<Option<(Instant, Arc<Signer>)>>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+impl AppState {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        keys: DerivedKeys,
+        settings: Settings,
+        public_url: &str,
+        notifier: Arc<dyn Notifier>,
+        hub: crate::events::Hub,
+    ) -> Self {
+        let public_url = public_url.trim_end_matches('/').to_owned();
+        Self {
+            store,
+            clock,
+            keys,
+            settings,
+            notifier,
+            hub,
+            issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
+            public_url,
+            clients: RwLock::default(),
+            signer: RwLock::default(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.public_url)
+    }
+
+    /// A client registration, from the cache when fresh.
+    pub async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
+        if let Ok(cache) = self.clients.read()
+            && let Some((at, c)) = cache.get(client_id)
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(c.clone());
+        }
+        let c = self.store.client(client_id).await?;
+        if let Ok(mut cache) = self.clients.write() {
+            if cache.len() > 10_000 {
+                cache.clear();
+            }
+            cache.insert(client_id.to_owned(), (Instant::now(), c.clone()));
+        }
+        Ok(c)
+    }
+
+    /// The active signing key, opened, from the cache when fresh.
+    pub async fn signer(&self) -> Result<Arc<Signer>, OAuthError> {
+        if let Ok(s) = self.signer.read()
+            && let Some((at, signer)) = s.as_ref()
+            && at.elapsed() < CACHE_TTL
+        {
+            return Ok(signer.clone());
+        }
+        let keys = self.store.signing_keys().await?;
+        let active = keys.iter().find(|k| k.active).ok_or_else(|| OAuthError::Unavailable("no active signing key".into()))?;
+        let current = self.signer.read().ok().and_then(|s| s.as_ref().map(|(_, s)| s.clone()));
+        let signer = match current {
+            Some(s) if s.kid() == active.kid => s,
+            _ => Arc::new(Signer::open(active, &self.keys).ok_or_else(|| {
+                OAuthError::Unavailable("the active signing key does not open with this server secret".into())
+            })?),
+        };
+        if let Ok(mut s) = self.signer.write() {
+            *s = Some((Instant::now(), signer.clone()));
+        }
+        Ok(signer)
+    }
+}

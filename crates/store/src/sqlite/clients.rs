@@ -1,0 +1,82 @@
+//! Clients (merchants' registrations).
+use async_trait::async_trait;
+use phonelogin_core::model::{AuthMethod, Client};
+use phonelogin_core::scope::ScopeSet;
+use phonelogin_core::store::{ClientStore, StoreResult};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use super::SqliteStore;
+use crate::err;
+
+const COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+
+fn client(row: &SqliteRow) -> StoreResult<Client> {
+    let uris: String = row.try_get("redirect_uris").map_err(err)?;
+    let form: Option<String> = row.try_get("delegated_consents").map_err(err)?;
+    let grants: String = row.try_get("grant_types").map_err(err)?;
+    Ok(Client {
+        client_id: row.try_get("client_id").map_err(err)?,
+        secret_hash: row.try_get("secret_hash").map_err(err)?,
+        name: row.try_get("name").map_err(err)?,
+        logo_url: row.try_get("logo_url").map_err(err)?,
+        auth_method: AuthMethod::parse(row.try_get("auth_method").map_err(err)?).unwrap_or_default(),
+        scopes: ScopeSet::parse_lenient(row.try_get("scopes").map_err(err)?),
+        redirect_uris: serde_json::from_str(&uris).map_err(err)?,
+        grant_types: grants.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
+        sector: row.try_get("sector").map_err(err)?,
+        delegated_consents: form.map(|f| serde_json::from_str(&f)).transpose().map_err(err)?,
+        created_at: row.try_get("created_at").map_err(err)?,
+    })
+}
+
+#[async_trait]
+impl ClientStore for SqliteStore {
+    async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients WHERE client_id = ?1")))
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(client).transpose()
+    }
+
+    async fn upsert_client(&self, c: &Client) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, name = excluded.name,
+               logo_url = excluded.logo_url, auth_method = excluded.auth_method, scopes = excluded.scopes,
+               redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, sector = excluded.sector,
+               delegated_consents = excluded.delegated_consents",
+        )
+        .bind(&c.client_id)
+        .bind(&c.secret_hash)
+        .bind(&c.name)
+        .bind(&c.logo_url)
+        .bind(c.auth_method.as_str())
+        .bind(c.scopes.to_string())
+        .bind(serde_json::to_string(&c.redirect_uris).map_err(err)?)
+        .bind(c.grant_types.join(" "))
+        .bind(&c.sector)
+        .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
+        .bind(c.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(())
+    }
+
+    async fn clients(&self) -> StoreResult<Vec<Client>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients ORDER BY client_id")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.iter().map(client).collect()
+    }
+
+    async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM clients WHERE client_id = ?1").bind(client_id).execute(&self.pool).await.map_err(err)?;
+        Ok(r.rows_affected() > 0)
+    }
+}

@@ -1,0 +1,52 @@
+//! Signing keys: private parts sealed by core before they get here.
+use async_trait::async_trait;
+use phonelogin_core::clock::UnixTime;
+use phonelogin_core::keys::{Alg, StoredKey};
+use phonelogin_core::store::{KeyStore, StoreError, StoreResult};
+use sqlx::Row;
+
+use super::SqliteStore;
+use crate::err;
+
+#[async_trait]
+impl KeyStore for SqliteStore {
+    async fn signing_keys(&self) -> StoreResult<Vec<StoredKey>> {
+        let rows = sqlx::query("SELECT kid, alg, private_sealed, public_jwk, created_at, active, retired_at FROM signing_keys ORDER BY created_at, kid")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.iter()
+            .map(|r| {
+                let alg: String = r.try_get("alg").map_err(err)?;
+                Ok(StoredKey {
+                    kid: r.try_get("kid").map_err(err)?,
+                    alg: Alg::parse(&alg).ok_or_else(|| StoreError(format!("unknown key algorithm {alg}")))?,
+                    private_sealed: r.try_get("private_sealed").map_err(err)?,
+                    public_jwk: r.try_get("public_jwk").map_err(err)?,
+                    created_at: r.try_get("created_at").map_err(err)?,
+                    active: r.try_get("active").map_err(err)?,
+                    retired_at: r.try_get("retired_at").map_err(err)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn rotate_in(&self, key: &StoredKey, now: UnixTime) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE signing_keys SET active = 0, retired_at = ?1 WHERE active = 1")
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query("INSERT INTO signing_keys (kid, alg, private_sealed, public_jwk, created_at, active) VALUES (?1, ?2, ?3, ?4, ?5, 1)")
+            .bind(&key.kid)
+            .bind(key.alg.as_str())
+            .bind(&key.private_sealed)
+            .bind(&key.public_jwk)
+            .bind(key.created_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)
+    }
+}

@@ -1,0 +1,57 @@
+//! The SQLite backend: one file, WAL mode, embedded migrations. Multi-statement changes run
+//! in `BEGIN IMMEDIATE` transactions so that concurrent writers queue instead of failing.
+mod clients;
+mod consents;
+mod devices;
+mod enrollments;
+mod keys;
+mod login_requests;
+mod tokens;
+mod users;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use phonelogin_core::store::{StoreError, StoreResult};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{SqlSafeStr, Sqlite, Transaction};
+
+use crate::err;
+
+/// The migrations, in order; the PostgreSQL folder has the same numbers.
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating when absent) the database file of a `sqlite://PATH` URL.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(err)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(options)
+            .await
+            .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
+            .collect();
+        Migrator::with_migrations(migrations).run(&pool).await.map_err(err)?;
+        Ok(Self { pool })
+    }
+
+    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+}
