@@ -1,0 +1,101 @@
+// Happy path (Ada): the POS starts a login with a binding message, the phone gets it by push,
+// shows the code, asks for consent and the PIN, ends with "Login complete"; the POS gets the
+// profile. Then the "continue on web page" flow opens the merchant's page in the browser.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  markNoReload, assertNotReloaded, assertNoPageErrors, startClean, streamUp, USERS, WAIT,
+} from './helpers.mjs';
+
+const user = USERS.ada;
+const PIN = '2580';
+let browser;
+let phone;
+let pos;
+
+before(async () => {
+  browser = await launch();
+  phone = await openPhone(browser);
+  pos = await openPos(browser);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+test('enrollment through the app screens ends on the home screen', { timeout: 60_000 }, async () => {
+  await enroll(phone, user, PIN, { shots: true });
+  await startClean(phone);
+  await phone.getByTestId('empty-state').waitFor();
+  await screenshot(phone, 'home-empty');
+  await screenshot(pos, 'pos-start');
+});
+
+test('login with binding message: push, consent, PIN, complete; POS gets the profile', { timeout: 90_000 }, async () => {
+  await markNoReload(phone);
+  await startLogin(pos, user, { binding: 'AB-123' });
+  await screenshot(pos, 'pos-waiting');
+
+  // The push: the confirm screen opens by itself, without a reload.
+  await waitScreen(phone, 'confirm');
+  await assertNotReloaded(phone, assert);
+  await waitText(phone, 'binding-message', 'AB-123');
+  await waitText(phone, 'merchant-name', 'Demo Store');
+  const scopes = await phone.getByTestId('scope-list').innerText();
+  for (const label of ['Name', 'Email', 'Phone number', 'Address', 'Date of birth']) {
+    assert.match(scopes, new RegExp(label, 'i'), `scope list shows ${label}`);
+  }
+  await waitText(phone, 'countdown', /\d+:\d\d/);
+  await screenshot(phone, 'confirm');
+
+  // Leaving to the home screen lists it as pending; opening it again shows the same request.
+  await phone.getByTestId('back').click();
+  await waitScreen(phone, 'home');
+  await waitText(phone, 'request-item', 'AB-123');
+  await screenshot(phone, 'home-pending');
+  await phone.getByTestId('request-item').first().click();
+  await waitScreen(phone, 'confirm');
+
+  await phone.getByTestId('confirm-button').click();
+  await waitScreen(phone, 'consent');
+  await waitText(phone, 'consent-question', 'Demo Store');
+  await screenshot(phone, 'consent');
+  await phone.getByTestId('consent-accept').click();
+
+  await waitScreen(phone, 'pin');
+  await screenshot(phone, 'pin');
+  await phone.getByTestId('pin-input').fill(PIN);
+  await phone.getByTestId('pin-submit').click();
+
+  await waitScreen(phone, 'complete');
+  await waitText(phone, 'screen-complete', 'Login complete');
+  await screenshot(phone, 'complete');
+
+  await posStatus(pos, 'approved');
+  await waitText(pos, 'pos-profile-name', user.name);
+  await screenshot(pos, 'pos-approved');
+  assertNoPageErrors([phone, pos], assert);
+});
+
+test('"continue on web page": after the PIN the browser opens the merchant page', { timeout: 90_000 }, async () => {
+  await phone.getByTestId('done-button').click();
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await pos.getByTestId('pos-again').click();
+  await startLogin(pos, user, { flow: 'webpage' });
+
+  await waitScreen(phone, 'confirm');
+  await phone.getByTestId('confirm-button').click();
+  // Consent was given in the previous test: straight to the PIN.
+  await waitScreen(phone, 'pin');
+  await phone.getByTestId('pin-input').fill(PIN);
+  await Promise.all([
+    phone.waitForURL((url) => url.pathname.startsWith('/demo/welcome') && url.searchParams.has('code'), { timeout: WAIT }),
+    phone.getByTestId('pin-submit').click(),
+  ]);
+  await phone.waitForLoadState('load');
+  await screenshot(phone, 'merchant-welcome');
+  assertNoPageErrors([phone, pos], assert);
+});

@@ -1,0 +1,192 @@
+// Shared helpers of the browser tests: one Chromium, a phone page (360×740) and a POS page side
+// by side, enrollment through the app's own screens, screenshots under tests-artifacts/.
+
+import { chromium } from 'playwright-core';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+export const SCREENSHOTS = path.resolve(HERE, '../../tests-artifacts/screenshots');
+
+/** Every wait in these tests is at most this long. */
+export const WAIT = 10_000;
+
+export const BASE = (() => {
+  const url = process.env.PHONELOGIN_URL;
+  if (!url) {
+    throw new Error('PHONELOGIN_URL is not set: start `phonelogin serve --demo --dev` and point it at the server '
+      + '(or run `node tests/browser/run.mjs`, see tests/browser/README.md)');
+  }
+  return url.replace(/\/+$/, '');
+})();
+
+export const USERS = {
+  ada: { phone: '4712345678', given: 'Ada', name: 'Ada Lovelace' },
+  alan: { phone: '4798765432', given: 'Alan', name: 'Alan Turing' },
+  grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
+};
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+function collectErrors(page, errors) {
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // 4xx answers the app expects (wrong PIN, ...) are logged by Chromium as "Failed to load resource".
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+}
+
+/** A phone: 360×740, touch, its own storage (device token), showing /app/. */
+export async function openPhone(browser, { locale = 'en-GB', serviceWorkers = 'allow' } = {}) {
+  const context = await browser.newContext({
+    baseURL: BASE, viewport: { width: 360, height: 740 }, deviceScaleFactor: 1,
+    isMobile: true, hasTouch: true, locale, serviceWorkers,
+  });
+  context.setDefaultTimeout(WAIT);
+  const page = await context.newPage();
+  page.errors = [];
+  collectErrors(page, page.errors);
+  return page;
+}
+
+/** The demo merchant's point-of-sale page at /demo/pos, desktop-sized. */
+export async function openPos(browser) {
+  const context = await browser.newContext({ baseURL: BASE, viewport: { width: 1000, height: 740 }, locale: 'en-GB' });
+  context.setDefaultTimeout(WAIT);
+  const page = await context.newPage();
+  page.errors = [];
+  collectErrors(page, page.errors);
+  await page.goto('/demo/pos');
+  await page.getByTestId('pos-login').waitFor();
+  return page;
+}
+
+export async function screenshot(page, name) {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), animations: 'disabled', fullPage: false });
+}
+
+/** Wait until the element with `testid` is visible and its text matches `text` (string or RegExp). */
+export async function waitText(page, testid, text) {
+  const loc = page.getByTestId(testid).filter({ hasText: text });
+  await loc.first().waitFor({ state: 'visible' });
+  return loc.first();
+}
+
+/** Wait for a screen of the app (its root has data-testid="screen-<name>"). */
+export async function waitScreen(page, name) {
+  await page.getByTestId(`screen-${name}`).waitFor({ state: 'visible' });
+}
+
+async function outbox() {
+  const res = await fetch(`${BASE}/app-api/v1/dev/outbox`);
+  if (!res.ok) throw new Error(`GET /app-api/v1/dev/outbox: HTTP ${res.status} (is the server running with --dev?)`);
+  return (await res.json()).messages || [];
+}
+
+const digits = (s) => String(s || '').replace(/\D/g, '');
+const forPhone = (messages, phone) => messages.filter((m) => digits(m.phone_number).endsWith(phone.slice(-8)));
+const codeOf = (m) => m.code || (String(m.message).match(/\b\d{6}\b/) || [])[0];
+
+/**
+ * Enroll the phone page through the app's screens: number → code (read from the dev outbox) →
+ * PIN twice. Ends on the home screen, greeting the user. `shots` names screenshots of each step.
+ */
+export async function enroll(page, user, pin, { shots = false } = {}) {
+  await page.goto('/app/');
+  await waitScreen(page, 'enroll-phone');
+  if (shots) await screenshot(page, 'enroll-phone');
+  const before = forPhone(await outbox(), user.phone).length;
+  await page.getByTestId('enroll-phone').fill(user.phone);
+  await page.getByTestId('enroll-phone-submit').click();
+  await waitScreen(page, 'enroll-code');
+
+  let code = null;
+  const until = Date.now() + WAIT;
+  while (!code && Date.now() < until) {
+    const mine = forPhone(await outbox(), user.phone);
+    if (mine.length > before) code = codeOf(mine[0]);
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!code) throw new Error(`no one-time code for ${user.phone} appeared in the dev outbox`);
+  // The app shows the same code as a dev hint.
+  await waitText(page, 'dev-code', code);
+  if (shots) await screenshot(page, 'enroll-code');
+  await page.getByTestId('enroll-code').fill(code);
+  await page.getByTestId('enroll-code-submit').click();
+
+  await waitScreen(page, 'enroll-pin');
+  await page.getByTestId('enroll-pin').fill(pin);
+  await page.getByTestId('enroll-pin-repeat').fill(pin);
+  if (shots) await screenshot(page, 'enroll-pin');
+  await page.getByTestId('enroll-pin-submit').click();
+
+  await waitScreen(page, 'home');
+  await waitText(page, 'home-greeting', user.given);
+  await streamUp(page);
+}
+
+/** Wait until the app's push stream (GET /app-api/v1/events) is connected. */
+export async function streamUp(page) {
+  await page.locator('[data-testid="stream-status"][data-up="true"]').waitFor();
+}
+
+/** The device token the app stored, for direct App API checks. */
+export function deviceToken(page) {
+  return page.evaluate(() => localStorage.getItem('phonelogin.device_token'));
+}
+
+export async function appApi(page, method, apiPath, json) {
+  const token = await deviceToken(page);
+  const headers = { Authorization: `Bearer ${token}` };
+  if (method === 'POST') headers['Content-Type'] = 'application/json';
+  const res = await fetch(`${BASE}/app-api/v1${apiPath}`, {
+    method, headers, body: method === 'POST' ? JSON.stringify(json ?? {}) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Make the tests independent of earlier runs against the same database: no consent for the
+ * demo merchant, no undecided login requests (both through the App API with the app's token).
+ */
+export async function startClean(page) {
+  await appApi(page, 'DELETE', '/consents/demo-pos'); // 204, or 404 when there is none
+  const { body } = await appApi(page, 'GET', '/login-requests');
+  for (const r of body?.login_requests || []) await appApi(page, 'POST', `/login-requests/${r.id}/reject`);
+}
+
+/** Start a login on the POS page; resolves once the POS shows "waiting". */
+export async function startLogin(pos, user, { binding = '', flow = 'app' } = {}) {
+  await pos.getByTestId('pos-phone').fill(user.phone);
+  await pos.getByTestId('pos-binding').fill(binding);
+  await pos.getByTestId(flow === 'webpage' ? 'pos-flow-webpage' : 'pos-flow-app').check();
+  await pos.getByTestId('pos-login').click();
+  await posStatus(pos, 'waiting');
+}
+
+export async function posStatus(pos, status) {
+  await pos.locator(`[data-testid="pos-status"][data-status="${status}"]`).waitFor({ state: 'visible' });
+}
+
+/** Mark the page so a test can prove that it was not reloaded. */
+export async function markNoReload(page) {
+  await page.evaluate(() => { window.__noReload = true; });
+}
+
+export async function assertNotReloaded(page, assert) {
+  assert.equal(await page.evaluate(() => window.__noReload === true), true, 'the phone page was reloaded');
+}
+
+export function assertNoPageErrors(pages, assert) {
+  const errors = pages.flatMap((p) => p.errors || []);
+  assert.deepEqual(errors, [], `errors in the browser:\n${errors.join('\n')}`);
+}

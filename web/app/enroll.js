@@ -1,0 +1,214 @@
+// Enrollment: phone number → one-time code → choose a PIN → device token in localStorage.
+
+import { App, APP_VERSION, ApiError, setToken } from './api.js';
+import { t } from './i18n.js';
+import { h, show, currentScreen, errorLine, setError, busy, normalisePhone, formatPhone } from './ui.js';
+
+const flow = { phone: '', enrollmentId: null, code: '', pin: null };
+let onEnrolled = () => {};
+
+/** Start (or restart) enrollment; `done()` runs once the device token is stored. */
+export function showEnroll(done) {
+  if (done) onEnrolled = done;
+  flow.enrollmentId = null;
+  flow.code = '';
+  flow.pin = null;
+  showPhone();
+}
+
+function messageFor(err) {
+  if (!(err instanceof ApiError)) return t('err_generic', { code: String(err) });
+  if (err.status === 0) return t('err_network');
+  const key = {
+    unknown_user: 'err_unknown_user',
+    invalid_phone_number: 'err_invalid_phone_number',
+    invalid_code: 'err_invalid_code',
+    invalid_pin: 'err_invalid_pin',
+    not_found: 'err_enrollment_gone',
+  }[err.code];
+  return key ? t(key) : t('err_generic', { code: err.code });
+}
+
+function showPhone(error) {
+  show('enroll-phone', () => {
+    const input = h('input', {
+      id: 'phone', type: 'tel', inputmode: 'tel', autocomplete: 'tel', required: true,
+      value: flow.phone, placeholder: '4712345678', testid: 'enroll-phone',
+      'aria-describedby': 'phone-hint',
+    });
+    const err = errorLine('enroll-error');
+    setError(err, error);
+    const submit = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-phone-submit' }, t('send_code'));
+    const form = h('form', {
+      class: 'stack', novalidate: true,
+      onsubmit: (e) => {
+        e.preventDefault();
+        const phone = normalisePhone(input.value);
+        if (!phone) { setError(err, t('err_invalid_phone_number')); input.focus(); return; }
+        busy(submit, async () => {
+          setError(err, '');
+          try {
+            const res = await App.startEnrollment(phone);
+            flow.phone = phone;
+            flow.enrollmentId = res.enrollment_id;
+            showCode();
+          } catch (e2) {
+            setError(err, messageFor(e2));
+          }
+        });
+      },
+    },
+    h('label', { for: 'phone' }, t('phone_label')),
+    input,
+    h('p', { class: 'hint', id: 'phone-hint' }, t('phone_hint')),
+    err,
+    submit);
+    return h('section', { class: 'screen', testid: 'screen-enroll-phone' },
+      h('div', { class: 'hero' }, h('img', { src: '/app/icon.svg', alt: '', class: 'hero-icon' })),
+      h('h1', {}, t('enroll_title')),
+      h('p', { class: 'lead' }, t('enroll_intro')),
+      form);
+  });
+}
+
+function showCode(error) {
+  const screen = show('enroll-code', (scr) => {
+    const input = h('input', {
+      id: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', required: true,
+      maxlength: '6', pattern: '[0-9]{6}', value: flow.code, class: 'input-code', testid: 'enroll-code',
+    });
+    const err = errorLine('enroll-error');
+    setError(err, error);
+    const hint = h('p', { class: 'dev-hint', testid: 'dev-code', hidden: true });
+    scr.devHint = hint;
+    if (scr.devCode) { hint.textContent = t('dev_code', { code: scr.devCode }); hint.hidden = false; }
+    const form = h('form', {
+      class: 'stack', novalidate: true,
+      onsubmit: (e) => {
+        e.preventDefault();
+        const code = input.value.replace(/\s/g, '');
+        if (!/^\d{4,8}$/.test(code)) { setError(err, t('err_invalid_code')); input.focus(); return; }
+        flow.code = code;
+        if (flow.pin) verify(); // PIN already chosen: a retry after a wrong code
+        else showPin();
+      },
+    },
+    h('label', { for: 'code' }, t('code_label')),
+    input,
+    hint,
+    err,
+    h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-code-submit' }, t('continue')),
+    h('button', {
+      class: 'btn btn-link', type: 'button', testid: 'enroll-change-number',
+      onclick: () => showEnroll(),
+    }, t('change_number')));
+    return h('section', { class: 'screen', testid: 'screen-enroll-code' },
+      h('h1', {}, t('code_title')),
+      h('p', { class: 'lead' }, t('code_intro', { phone: formatPhone(flow.phone) })),
+      form);
+  });
+  pollDevOutbox(screen);
+}
+
+/** With `serve --dev` the server exposes the SMS outbox; show the code as a hint. */
+async function pollDevOutbox(screen) {
+  for (let i = 0; i < 6; i++) {
+    if (currentScreen() !== screen) return;
+    try {
+      const res = await App.devOutbox();
+      const msg = (res?.messages || []).find((m) => samePhone(m.phone_number, flow.phone));
+      const code = msg && (msg.code || (String(msg.message || '').match(/\b\d{6}\b/) || [])[0]);
+      if (code) {
+        screen.devCode = code;
+        if (screen.devHint) {
+          screen.devHint.textContent = t('dev_code', { code });
+          screen.devHint.hidden = false;
+        }
+        return;
+      }
+    } catch {
+      return; // not a dev server: no hint
+    }
+    await new Promise((r) => setTimeout(r, 800));
+  }
+}
+
+function samePhone(a, b) {
+  const da = String(a || '').replace(/\D/g, '');
+  const db = String(b || '').replace(/\D/g, '');
+  return !!da && !!db && (da === db || da.slice(-8) === db.slice(-8));
+}
+
+function showPin(error) {
+  show('enroll-pin', () => {
+    const pin = h('input', {
+      id: 'pin', type: 'password', inputmode: 'numeric', autocomplete: 'new-password',
+      maxlength: '6', pattern: '[0-9]{4,6}', class: 'input-pin', testid: 'enroll-pin',
+    });
+    const pin2 = h('input', {
+      id: 'pin2', type: 'password', inputmode: 'numeric', autocomplete: 'new-password',
+      maxlength: '6', pattern: '[0-9]{4,6}', class: 'input-pin', testid: 'enroll-pin-repeat',
+    });
+    const err = errorLine('enroll-error');
+    setError(err, error);
+    const submit = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-pin-submit' }, t('finish_setup'));
+    const form = h('form', {
+      class: 'stack', novalidate: true,
+      onsubmit: (e) => {
+        e.preventDefault();
+        if (!/^\d{4,6}$/.test(pin.value)) { setError(err, t('pin_invalid')); pin.focus(); return; }
+        if (pin.value !== pin2.value) { setError(err, t('pin_mismatch')); pin2.value = ''; pin2.focus(); return; }
+        flow.pin = pin.value;
+        busy(submit, () => verify(err));
+      },
+    },
+    h('label', { for: 'pin' }, t('pin_label')),
+    pin,
+    h('label', { for: 'pin2' }, t('pin_repeat_label')),
+    pin2,
+    err,
+    submit);
+    return h('section', { class: 'screen', testid: 'screen-enroll-pin' },
+      h('h1', {}, t('pin_choose_title')),
+      h('p', { class: 'lead' }, t('pin_choose_intro')),
+      form);
+  });
+}
+
+async function verify(errEl) {
+  try {
+    const res = await App.verifyEnrollment(flow.enrollmentId, {
+      code: flow.code,
+      pin: flow.pin,
+      device_name: deviceName(),
+      app_version: APP_VERSION,
+    });
+    setToken(res.device_token);
+    flow.pin = null;
+    flow.code = '';
+    onEnrolled();
+  } catch (e) {
+    if (e instanceof ApiError && e.code === 'invalid_code') {
+      flow.code = '';
+      showCode(messageFor(e));
+    } else if (e instanceof ApiError && e.code === 'invalid_pin') {
+      flow.pin = null;
+      showPin(messageFor(e));
+    } else if (e instanceof ApiError && e.code === 'not_found') {
+      flow.pin = null;
+      showPhone(messageFor(e));
+    } else if (errEl) {
+      setError(errEl, messageFor(e));
+    } else {
+      showCode(messageFor(e));
+    }
+  }
+}
+
+function deviceName() {
+  const ua = navigator.userAgent || '';
+  if (/iPhone/.test(ua)) return 'iPhone';
+  if (/iPad/.test(ua)) return 'iPad';
+  if (/Android/.test(ua)) return 'Android phone';
+  return 'Web browser';
+}
