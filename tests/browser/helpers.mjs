@@ -69,8 +69,27 @@ export async function openPos(browser) {
 }
 
 export async function screenshot(page, name) {
+  if (page.viewportSize()?.width <= 400) await checkPhoneLayout(page, name);
   await mkdir(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), animations: 'disabled', fullPage: false });
+}
+
+/** On the phone: no horizontal scrolling, and every visible button at least 44 px high. */
+export async function checkPhoneLayout(page, name) {
+  const problems = await page.evaluate(() => {
+    const out = [];
+    const width = document.documentElement.clientWidth;
+    if (document.documentElement.scrollWidth > width) out.push(`page is ${document.documentElement.scrollWidth}px wide, viewport ${width}px`);
+    for (const el of document.querySelectorAll('button, .btn, input[type="checkbox"], input[type="radio"]')) {
+      const r = el.getBoundingClientRect();
+      if (!r.width || !r.height) continue; // hidden
+      const target = el.matches('input') ? (el.closest('label, li') || el).getBoundingClientRect() : r;
+      if (target.height < 44) out.push(`${el.dataset.testid || el.textContent.trim() || el.outerHTML.slice(0, 60)} is ${Math.round(target.height)}px high`);
+      if (r.right > width + 1) out.push(`${el.dataset.testid || el.textContent.trim()} sticks out to ${Math.round(r.right)}px`);
+    }
+    return out;
+  });
+  if (problems.length) throw new Error(`phone layout of "${name}": ${problems.join('; ')}`);
 }
 
 /** Wait until the element with `testid` is visible and its text matches `text` (string or RegExp). */

@@ -83,3 +83,27 @@ test('a wrong PIN shows the attempts left and the request stays pending; the rig
   await waitText(pos, 'pos-profile-name', user.name);
   assertNoPageErrors([phone, pos], assert);
 });
+
+test('without the push stream, Refresh on the home screen shows the waiting login', { timeout: 60_000 }, async () => {
+  await phone.getByTestId('done-button').click();
+  await waitScreen(phone, 'home');
+  await phone.route('**/app-api/v1/events', (route) => route.abort());
+  await phone.reload();
+  await waitScreen(phone, 'home');
+  await phone.locator('[data-testid="stream-status"][data-up="false"]').waitFor();
+
+  await pos.getByTestId('pos-again').click();
+  await startLogin(pos, user, { binding: 'PULL-1' });
+  await phone.waitForTimeout(1500); // no push can arrive: the phone stays on the home screen
+  assert.equal(await phone.getByTestId('main').getAttribute('data-screen'), 'home');
+  assert.equal(await phone.getByTestId('request-item').count(), 0);
+
+  await phone.getByTestId('refresh').click();
+  await waitText(phone, 'request-item', 'PULL-1');
+  await phone.getByTestId('request-item').first().click();
+  await waitScreen(phone, 'confirm');
+  await phone.getByTestId('reject-button').click();
+  await waitScreen(phone, 'rejected');
+  await posStatus(pos, 'rejected');
+  await phone.unroute('**/app-api/v1/events');
+});

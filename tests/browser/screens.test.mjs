@@ -212,3 +212,36 @@ test('Norwegian follows the browser language, and the switch changes it', { time
   assertNoPageErrors([no], assert);
   await no.context().close();
 });
+
+test('installable: manifest, icons, a service worker scoped to /app/ that serves the shell offline', { timeout: 60_000 }, async () => {
+  const phone = await openPhone(browser);
+  await phone.goto('/app/');
+  await waitScreen(phone, 'enroll-phone');
+  const href = await phone.locator('link[rel="manifest"]').getAttribute('href');
+  const manifest = await phone.evaluate(async (url) => (await fetch(url)).json(), href);
+  assert.equal(manifest.name, 'phonelogin');
+  assert.equal(manifest.start_url, '/app/');
+  assert.equal(manifest.display, 'standalone');
+  for (const size of ['192x192', '512x512']) {
+    const icon = manifest.icons.find((i) => i.sizes === size && i.type === 'image/png');
+    assert.ok(icon, `a ${size} PNG icon`);
+    const res = await phone.request.get(icon.src);
+    assert.equal(res.status(), 200, `${icon.src} is served`);
+    assert.match(res.headers()['content-type'], /^image\/png/);
+  }
+  const sw = await phone.evaluate(async () => {
+    const reg = await Promise.race([
+      navigator.serviceWorker.ready,
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no service worker after 8 s')), 8000)),
+    ]);
+    return { scope: reg.scope, script: reg.active?.scriptURL };
+  });
+  assert.match(sw.scope, /\/app\/$/);
+  assert.match(sw.script, /\/app\/sw\.js$/);
+
+  // The app shell comes from the cache when the network is gone.
+  await phone.context().setOffline(true);
+  await phone.reload();
+  await waitScreen(phone, 'enroll-phone');
+  await phone.context().close();
+});
