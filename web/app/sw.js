@@ -2,7 +2,7 @@
 // Network first (so a new server version is picked up at once), the cache only as fallback.
 // App API responses (/app-api/) are never cached or even touched.
 
-const CACHE = 'phonelogin-shell-v1';
+const CACHE = 'phonelogin-shell-v2';
 const SHELL = [
   '/app/',
   '/app/index.html',
@@ -45,13 +45,14 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/app-api/') || !url.pathname.startsWith('/app/')) return;
-  event.respondWith(networkFirst(req, url));
+  event.respondWith(networkFirst(req));
 });
 
-async function networkFirst(req, url) {
+async function networkFirst(req) {
   const cache = await caches.open(CACHE);
   try {
-    const res = await fetch(req);
+    // Revalidate instead of trusting the HTTP cache, so a new server version shows at once.
+    const res = await (req.mode === 'navigate' ? fetch(req) : fetch(req, { cache: 'no-cache' }));
     if (res.ok && res.type === 'basic') cache.put(req, res.clone()).catch(() => {});
     return res;
   } catch (e) {
