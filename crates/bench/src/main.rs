@@ -1,1 +1,305 @@
-fn main() {}
+//! `phonelogin-bench`: writes the bench fixtures and loads a running phonelogin server on this
+//! machine, scenario by scenario, against the `/healthz` ceiling of the same run (spec §9).
+mod fixtures;
+mod load;
+mod report;
+mod scenarios;
+mod target;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::load::Run;
+use crate::report::{Goal, Line};
+use crate::scenarios::{FLOW_STEPS, Load};
+use crate::target::Target;
+
+#[derive(Parser)]
+#[command(
+    name = "phonelogin-bench",
+    version,
+    about = "Load tool for a phonelogin server running on this machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Write the bench fixtures (client `bench`, N users with fixed device tokens, PIN 1234).
+    Fixtures {
+        #[arg(long)]
+        users: usize,
+        /// Where to write; standard output when absent.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+    /// Measure the scenarios, each after `GET /healthz` as the ceiling.
+    Run {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seconds per scenario.
+        #[arg(long, default_value_t = 10.0)]
+        duration: f64,
+        /// Cap on the operations of one scenario.
+        #[arg(long, default_value_t = 2_000_000)]
+        max_requests: u64,
+        /// Pending requests created (untimed) for the poll scenario.
+        #[arg(long, default_value_t = 2_000)]
+        pending: usize,
+        #[arg(long, value_enum, default_value_t = Scenario::All)]
+        scenario: Scenario,
+    },
+    /// Create COUNT pending requests through the backchannel and report the rate and memory.
+    Fill {
+        #[command(flatten)]
+        server: Server,
+        #[arg(long)]
+        count: u64,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Stop after this many seconds even if COUNT is not reached.
+        #[arg(long, default_value_t = 1800.0)]
+        max_duration: f64,
+    },
+}
+
+#[derive(clap::Args)]
+struct Server {
+    /// Base URL of the server; only 127.0.0.0/8, localhost and ::1 are accepted.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    url: String,
+    /// Number of bench users the server was given (`fixtures --users`).
+    #[arg(long)]
+    users: usize,
+    /// The server's process id, to print its resident memory at the end.
+    #[arg(long)]
+    server_pid: Option<u32>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Scenario {
+    All,
+    Healthz,
+    Backchannel,
+    Poll,
+    Flow,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let result = match Cli::parse().command {
+        Command::Fixtures { users, out } => write_fixtures(users, out.as_deref()),
+        Command::Run {
+            server,
+            concurrency,
+            duration,
+            max_requests,
+            pending,
+            scenario,
+        } => match load_settings(&server, concurrency, duration) {
+            Ok(duration) => {
+                let load = Load {
+                    concurrency,
+                    duration,
+                    max: max_requests,
+                };
+                run(&server, load, pending, scenario).await
+            }
+            Err(e) => Err(e),
+        },
+        Command::Fill {
+            server,
+            count,
+            concurrency,
+            max_duration,
+        } => match load_settings(&server, concurrency, max_duration) {
+            Ok(duration) => {
+                fill(
+                    &server,
+                    Load {
+                        concurrency,
+                        duration,
+                        max: count,
+                    },
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        },
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("phonelogin-bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn check_users(users: usize) -> Result<(), String> {
+    if users == 0 || users > fixtures::MAX_USERS {
+        return Err(format!("--users must be 1 to {}", fixtures::MAX_USERS));
+    }
+    Ok(())
+}
+
+fn load_settings(server: &Server, concurrency: usize, seconds: f64) -> Result<Duration, String> {
+    check_users(server.users)?;
+    if concurrency == 0 || concurrency > 4096 {
+        return Err("--concurrency must be 1 to 4096".into());
+    }
+    Duration::try_from_secs_f64(seconds)
+        .ok()
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| "the duration must be a positive number of seconds".into())
+}
+
+fn write_fixtures(users: usize, out: Option<&std::path::Path>) -> Result<(), String> {
+    check_users(users)?;
+    let doc = fixtures::document(users);
+    let mut text = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
+    text.push('\n');
+    match out {
+        Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
+        None => std::io::stdout()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string()),
+    }
+}
+
+fn line(name: &'static str, unit: &'static str, run: &mut Run, goal: Goal) -> Line {
+    let p = run.record.percentiles_ms(&[50.0, 99.0]);
+    let (p50_ms, p99_ms) = (p[0], p[1]);
+    Line {
+        name,
+        unit,
+        rate: run.rate(),
+        p50_ms,
+        p99_ms,
+        p99_checked_ms: p99_ms,
+        errors: run.record.error_count(),
+        goal,
+    }
+}
+
+async fn run(
+    server: &Server,
+    load: Load,
+    pending: usize,
+    scenario: Scenario,
+) -> Result<(), String> {
+    let t = Arc::new(Target::new(&server.url, load.concurrency)?);
+    let users = server.users;
+    println!(
+        "phonelogin-bench: {} users={users} concurrency={} duration={:?} cap={} cores={}",
+        server.url,
+        load.concurrency,
+        load.duration,
+        load.max,
+        std::thread::available_parallelism().map_or(0, usize::from)
+    );
+    report::header();
+
+    let mut health = scenarios::healthz(Arc::clone(&t), load).await;
+    let ceiling_line = line("healthz", "req/s", &mut health, Goal::Ceiling);
+    report::print(&ceiling_line, None);
+    report::print_errors(&health.record.errors);
+    if health.record.ok == 0 {
+        return Err(format!(
+            "GET {} never answered 200; is the server running?",
+            t.url(target::HEALTHZ)
+        ));
+    }
+    let ceiling = Some(ceiling_line.rate);
+    let wants = |s: Scenario| scenario == Scenario::All || scenario == s;
+
+    // Flows first: they list the user's open requests, which the other scenarios leave behind.
+    if wants(Scenario::Flow) {
+        let mut flows = scenarios::flow(Arc::clone(&t), users, load).await?;
+        let mut l = line("flow", "flows/s", &mut flows.run, Goal::PerSecond(2_000.0));
+        let step_p99: Vec<f64> = flows
+            .steps
+            .iter_mut()
+            .map(|r| r.percentiles_ms(&[99.0])[0])
+            .collect();
+        l.p99_checked_ms = step_p99.iter().copied().fold(0.0, f64::max);
+        report::print(&l, ceiling);
+        let steps: Vec<String> = FLOW_STEPS
+            .iter()
+            .zip(&step_p99)
+            .map(|(n, p)| format!("{n} {p:.2}"))
+            .collect();
+        println!("{:<12}   p99 ms per request: {}", "", steps.join(", "));
+        report::print_errors(&flows.run.record.errors);
+    }
+    if wants(Scenario::Backchannel) {
+        let mut run = scenarios::backchannel(Arc::clone(&t), users, load).await;
+        report::print(
+            &line("backchannel", "req/s", &mut run, Goal::ShareOfCeiling(0.30)),
+            ceiling,
+        );
+        report::print_errors(&run.record.errors);
+    }
+    if wants(Scenario::Poll) {
+        let ids =
+            scenarios::create_pending(Arc::clone(&t), users, pending, load.concurrency).await?;
+        let mut run = scenarios::poll(Arc::clone(&t), &ids, load).await;
+        report::print(
+            &line("poll", "req/s", &mut run, Goal::ShareOfCeiling(0.45)),
+            ceiling,
+        );
+        let counts: Vec<String> = run
+            .record
+            .labels
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        println!(
+            "{:<12}   over {} pending requests: {}",
+            "",
+            ids.len(),
+            counts.join(", ")
+        );
+        report::print_errors(&run.record.errors);
+    }
+    if let Some(pid) = server.server_pid {
+        report::print_memory(pid, None);
+    }
+    Ok(())
+}
+
+async fn fill(server: &Server, load: Load) -> Result<(), String> {
+    let t = Arc::new(Target::new(&server.url, load.concurrency)?);
+    if let Some(pid) = server.server_pid {
+        print!("before: ");
+        report::print_memory(pid, None);
+    }
+    println!(
+        "creating {} pending requests over {} users with concurrency {} ...",
+        load.max, server.users, load.concurrency
+    );
+    let mut run = scenarios::backchannel(Arc::clone(&t), server.users, load).await;
+    let p = run.record.percentiles_ms(&[50.0, 99.0]);
+    println!(
+        "fill: {} created in {:.1} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",
+        run.record.ok,
+        run.elapsed.as_secs_f64(),
+        run.rate(),
+        p[0],
+        p[1],
+        run.record.error_count()
+    );
+    report::print_errors(&run.record.errors);
+    if let Some(pid) = server.server_pid {
+        report::print_memory(pid, Some(run.record.ok));
+    }
+    Ok(())
+}

@@ -162,6 +162,8 @@ pub enum UserCmd {
     List,
     Show { phone: String },
     Deactivate { phone: String },
+    /// Move a user to a new phone number; merchants keep seeing the same `sub`.
+    SetPhone { old: String, new: String },
 }
 
 pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
@@ -199,6 +201,9 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
                 println!("device:    {} (app {}, {}{})", d.name, d.app_version, rfc3339(d.created_at), if d.locked { ", LOCKED" } else { "" });
             }
             Ok(())
+        }
+        UserCmd::SetPhone { old, new } => {
+            if store.change_phone_number(&phone_of(&old)?, &phone_of(&new)?).await.map_err(|e| e.to_string())? { Ok(()) } else { Err("no such user".into()) }
         }
         UserCmd::Deactivate { phone } => {
             if store.set_user_active(&phone_of(&phone)?, false).await.map_err(|e| e.to_string())? { Ok(()) } else { Err("no such user".into()) }

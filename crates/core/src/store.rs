@@ -34,6 +34,9 @@ pub trait UserStore {
     /// Inserts or updates by phone number, keeping the existing `user_id`; returns the user id.
     async fn upsert_user(&self, user: &User) -> StoreResult<String>;
     async fn users(&self) -> StoreResult<Vec<User>>;
+    /// Moves a user to a new phone number (same user id, so the same pairwise subjects);
+    /// returns false when no user has `old`. Fails when `new` belongs to another user.
+    async fn change_phone_number(&self, old: &Msisdn, new: &Msisdn) -> StoreResult<bool>;
     /// Sets `active`; returns whether the user exists.
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool>;
 }

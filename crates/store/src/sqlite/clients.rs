@@ -1,34 +1,11 @@
 //! Clients (merchants' registrations).
 use async_trait::async_trait;
-use phonelogin_core::model::{AuthMethod, Client};
-use phonelogin_core::scope::ScopeSet;
+use phonelogin_core::model::Client;
 use phonelogin_core::store::{ClientStore, StoreResult};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
 use crate::err;
-
-const COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
-
-fn client(row: &SqliteRow) -> StoreResult<Client> {
-    let uris: String = row.try_get("redirect_uris").map_err(err)?;
-    let form: Option<String> = row.try_get("delegated_consents").map_err(err)?;
-    let grants: String = row.try_get("grant_types").map_err(err)?;
-    Ok(Client {
-        client_id: row.try_get("client_id").map_err(err)?,
-        secret_hash: row.try_get("secret_hash").map_err(err)?,
-        name: row.try_get("name").map_err(err)?,
-        logo_url: row.try_get("logo_url").map_err(err)?,
-        auth_method: AuthMethod::parse(row.try_get("auth_method").map_err(err)?).unwrap_or_default(),
-        scopes: ScopeSet::parse_lenient(row.try_get("scopes").map_err(err)?),
-        redirect_uris: serde_json::from_str(&uris).map_err(err)?,
-        grant_types: grants.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
-        sector: row.try_get("sector").map_err(err)?,
-        delegated_consents: form.map(|f| serde_json::from_str(&f)).transpose().map_err(err)?,
-        created_at: row.try_get("created_at").map_err(err)?,
-    })
-}
+use crate::rows::{CLIENT_COLS as COLS, client};
 
 #[async_trait]
 impl ClientStore for SqliteStore {

@@ -2,23 +2,12 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::delegated::DelegatedAnswers;
-use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{Consent, ConsentStore, StoreResult};
-use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite, Transaction};
 
 use super::SqliteStore;
 use crate::err;
-
-fn consent(r: &SqliteRow) -> StoreResult<Consent> {
-    Ok(Consent {
-        user_id: r.try_get("user_id").map_err(err)?,
-        sector: r.try_get("sector").map_err(err)?,
-        client_id: r.try_get("client_id").map_err(err)?,
-        scopes: ScopeSet::parse_lenient(r.try_get("scopes").map_err(err)?),
-        granted_at: r.try_get("granted_at").map_err(err)?,
-    })
-}
+use crate::rows::{audit_entry, consent};
 
 /// Writes one audit entry inside the caller's transaction.
 pub(super) async fn audit(
@@ -66,22 +55,25 @@ impl ConsentStore for SqliteStore {
 
     async fn revoke_consent(&self, user_id: &str, client_id: &str, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(
+        // Granted by that client, or held by its sector: two rows when the client has moved
+        // sector since it was granted, and each revocation gets its audit entry.
+        let rows = sqlx::query(
             "DELETE FROM consents WHERE user_id = ?1
                AND (client_id = ?2 OR sector = (SELECT sector FROM clients WHERE client_id = ?2))
              RETURNING sector, client_id, scopes",
         )
         .bind(user_id)
         .bind(client_id)
-        .fetch_optional(&mut *tx)
+        .fetch_all(&mut *tx)
         .await
         .map_err(err)?;
-        let Some(row) = row else { return Ok(false) };
-        let (sector, owner, scopes): (String, String, String) =
-            (row.try_get("sector").map_err(err)?, row.try_get("client_id").map_err(err)?, row.try_get("scopes").map_err(err)?);
-        audit(&mut tx, now, user_id, &sector, &owner, "revoke", &scopes).await?;
+        for row in &rows {
+            let (sector, owner, scopes): (String, String, String) =
+                (row.try_get("sector").map_err(err)?, row.try_get("client_id").map_err(err)?, row.try_get("scopes").map_err(err)?);
+            audit(&mut tx, now, user_id, &sector, &owner, "revoke", &scopes).await?;
+        }
         tx.commit().await.map_err(err)?;
-        Ok(true)
+        Ok(!rows.is_empty())
     }
 
     async fn delegated_answers(&self, user_id: &str, client_id: &str) -> StoreResult<Option<DelegatedAnswers>> {
@@ -100,8 +92,6 @@ impl ConsentStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(err)?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("at").map_err(err)?, r.try_get("action").map_err(err)?, r.try_get("sector").map_err(err)?, r.try_get("scopes").map_err(err)?)))
-            .collect()
+        rows.iter().map(audit_entry).collect()
     }
 }

@@ -3,26 +3,10 @@ use async_trait::async_trait;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
 use crate::err;
-
-const COLS: &str = "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at";
-
-fn device(row: &SqliteRow) -> StoreResult<Device> {
-    Ok(Device {
-        device_id: row.try_get("device_id").map_err(err)?,
-        user_id: row.try_get("user_id").map_err(err)?,
-        name: row.try_get("name").map_err(err)?,
-        token_hash: row.try_get("token_hash").map_err(err)?,
-        pin_hash: row.try_get("pin_hash").map_err(err)?,
-        app_version: row.try_get("app_version").map_err(err)?,
-        failed_pins: row.try_get("failed_pins").map_err(err)?,
-        locked: row.try_get("locked").map_err(err)?,
-        created_at: row.try_get("created_at").map_err(err)?,
-    })
-}
+use crate::rows::{DEVICE_COLS as COLS, device};
 
 #[async_trait]
 impl DeviceStore for SqliteStore {

@@ -1,10 +1,9 @@
 //! Enrollments (one-time codes, hashed) and the dev-only SMS outbox.
 use async_trait::async_trait;
 use phonelogin_core::store::{Enrollment, EnrollmentStore, OutboxMessage, StoreResult};
-use sqlx::Row;
-
 use super::SqliteStore;
 use crate::err;
+use crate::rows::{enrollment, outbox_message};
 
 #[async_trait]
 impl EnrollmentStore for SqliteStore {
@@ -29,17 +28,7 @@ impl EnrollmentStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| {
-            Ok(Enrollment {
-                enrollment_id: r.try_get("enrollment_id").map_err(err)?,
-                user_id: r.try_get("user_id").map_err(err)?,
-                code_hash: r.try_get("code_hash").map_err(err)?,
-                expires_at: r.try_get("expires_at").map_err(err)?,
-                attempts: r.try_get("attempts").map_err(err)?,
-                used: r.try_get("used").map_err(err)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(enrollment).transpose()
     }
 
     async fn consume_enrollment(&self, enrollment_id: &str) -> StoreResult<bool> {
@@ -69,15 +58,6 @@ impl EnrollmentStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(err)?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxMessage {
-                    phone_number: r.try_get("phone_number").map_err(err)?,
-                    message: r.try_get("message").map_err(err)?,
-                    code: r.try_get("code").map_err(err)?,
-                    sent_at: r.try_get("sent_at").map_err(err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_message).collect()
     }
 }

@@ -1,12 +1,12 @@
 //! Signing keys: private parts sealed by core before they get here.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
-use phonelogin_core::keys::{Alg, StoredKey};
-use phonelogin_core::store::{KeyStore, StoreError, StoreResult};
-use sqlx::Row;
+use phonelogin_core::keys::StoredKey;
+use phonelogin_core::store::{KeyStore, StoreResult};
 
 use super::SqliteStore;
 use crate::err;
+use crate::rows::stored_key;
 
 #[async_trait]
 impl KeyStore for SqliteStore {
@@ -15,20 +15,7 @@ impl KeyStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(err)?;
-        rows.iter()
-            .map(|r| {
-                let alg: String = r.try_get("alg").map_err(err)?;
-                Ok(StoredKey {
-                    kid: r.try_get("kid").map_err(err)?,
-                    alg: Alg::parse(&alg).ok_or_else(|| StoreError(format!("unknown key algorithm {alg}")))?,
-                    private_sealed: r.try_get("private_sealed").map_err(err)?,
-                    public_jwk: r.try_get("public_jwk").map_err(err)?,
-                    created_at: r.try_get("created_at").map_err(err)?,
-                    active: r.try_get("active").map_err(err)?,
-                    retired_at: r.try_get("retired_at").map_err(err)?,
-                })
-            })
-            .collect()
+        rows.iter().map(stored_key).collect()
     }
 
     async fn rotate_in(&self, key: &StoredKey, now: UnixTime) -> StoreResult<()> {

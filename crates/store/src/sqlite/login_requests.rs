@@ -2,42 +2,13 @@
 //! poll, and each state transition as a single conditional update.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
-use phonelogin_core::login_request::{Flow, LoginRequest, Status};
-use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreError, StoreResult};
+use phonelogin_core::login_request::LoginRequest;
+use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
 use super::SqliteStore;
 use crate::err;
-
-macro_rules! cols {
-    () => {
-        "id, client_id, user_id, scopes, binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at, poll_interval, decided_at, delegated_answers"
-    };
-}
-
-fn request(row: &SqliteRow) -> StoreResult<LoginRequest> {
-    let status: String = row.try_get("status").map_err(err)?;
-    let redirect_uri: Option<String> = row.try_get("redirect_uri").map_err(err)?;
-    let delegated: Option<String> = row.try_get("delegated_answers").map_err(err)?;
-    Ok(LoginRequest {
-        id: row.try_get("id").map_err(err)?,
-        client_id: row.try_get("client_id").map_err(err)?,
-        user_id: row.try_get("user_id").map_err(err)?,
-        scopes: ScopeSet::parse_lenient(row.try_get("scopes").map_err(err)?),
-        binding_message: row.try_get("binding_message").map_err(err)?,
-        nonce: row.try_get("nonce").map_err(err)?,
-        client_state: row.try_get("client_state").map_err(err)?,
-        flow: redirect_uri.map_or(Flow::InApp, |redirect_uri| Flow::LoginToWebpage { redirect_uri }),
-        status: Status::parse(&status).ok_or_else(|| StoreError(format!("unknown status {status}")))?,
-        created_at: row.try_get("created_at").map_err(err)?,
-        expires_at: row.try_get("expires_at").map_err(err)?,
-        interval: row.try_get("poll_interval").map_err(err)?,
-        decided_at: row.try_get("decided_at").map_err(err)?,
-        delegated: delegated.map(|d| serde_json::from_str(&d)).transpose().map_err(err)?,
-    })
-}
+use crate::rows::{login_request as request, login_request_cols as cols};
 
 #[async_trait]
 impl LoginRequestStore for SqliteStore {
@@ -203,7 +174,13 @@ impl LoginRequestStore for SqliteStore {
         let Some(found) = found else { return Ok(CodeExchange::Invalid) };
         let id: String = found.try_get("id").map_err(err)?;
         if found.try_get::<bool, _>("code_used").map_err(err)? {
-            // A replay: revoke what the first exchange issued, and keep that revocation.
+            // A replay: revoke what the first exchange issued (and, through the flag, what it
+            // has yet to issue), and keep that revocation although the answer is an error.
+            sqlx::query("UPDATE login_requests SET code_replayed = 1 WHERE id = ?1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
             sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE login_request_id = ?1")
                 .bind(&id)
                 .execute(&mut *tx)

@@ -20,7 +20,10 @@ use sqlx::{SqlSafeStr, Sqlite, Transaction};
 use crate::err;
 
 /// The migrations, in order; the PostgreSQL folder has the same numbers.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql"))];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
+    (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
+];
 
 #[derive(Clone)]
 pub struct SqliteStore {

@@ -1,11 +1,11 @@
-//! Access tokens, by hash.
+//! Access tokens, by hash. A token is live while neither it nor its login request has been
+//! revoked by a code replay (the request flag also covers a token inserted after the replay).
 use async_trait::async_trait;
-use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{AccessToken, StoreResult, TokenStore};
-use sqlx::Row;
 
 use super::SqliteStore;
 use crate::err;
+use crate::rows::access_token;
 
 #[async_trait]
 impl TokenStore for SqliteStore {
@@ -27,22 +27,14 @@ impl TokenStore for SqliteStore {
 
     async fn access_token(&self, token_hash: &str) -> StoreResult<Option<AccessToken>> {
         let row = sqlx::query(
-            "SELECT token_hash, login_request_id, client_id, user_id, scopes, expires_at FROM access_tokens WHERE token_hash = ?1 AND revoked = 0",
+            "SELECT t.token_hash, t.login_request_id, t.client_id, t.user_id, t.scopes, t.expires_at
+             FROM access_tokens t LEFT JOIN login_requests r ON r.id = t.login_request_id
+             WHERE t.token_hash = ?1 AND t.revoked = 0 AND COALESCE(r.code_replayed, 0) = 0",
         )
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| {
-            Ok(AccessToken {
-                token_hash: r.try_get("token_hash").map_err(err)?,
-                login_request_id: r.try_get("login_request_id").map_err(err)?,
-                client_id: r.try_get("client_id").map_err(err)?,
-                user_id: r.try_get("user_id").map_err(err)?,
-                scopes: ScopeSet::parse_lenient(r.try_get("scopes").map_err(err)?),
-                expires_at: r.try_get("expires_at").map_err(err)?,
-            })
-        })
-        .transpose()
+        row.as_ref().map(access_token).transpose()
     }
 }

@@ -2,32 +2,11 @@
 use async_trait::async_trait;
 use phonelogin_core::model::User;
 use phonelogin_core::msisdn::Msisdn;
-use phonelogin_core::store::{StoreError, StoreResult, UserStore};
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use phonelogin_core::store::{StoreResult, UserStore};
 
 use super::SqliteStore;
 use crate::err;
-
-const COLS: &str = "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";
-
-fn user(row: &SqliteRow) -> StoreResult<User> {
-    let phone: String = row.try_get("phone_number").map_err(err)?;
-    let addresses: String = row.try_get("addresses").map_err(err)?;
-    Ok(User {
-        user_id: row.try_get("user_id").map_err(err)?,
-        phone_number: Msisdn::parse(&phone).ok_or_else(|| StoreError(format!("stored phone number {phone} is invalid")))?,
-        given_name: row.try_get("given_name").map_err(err)?,
-        family_name: row.try_get("family_name").map_err(err)?,
-        email: row.try_get("email").map_err(err)?,
-        email_verified: row.try_get("email_verified").map_err(err)?,
-        birthdate: row.try_get("birthdate").map_err(err)?,
-        nin: row.try_get("nin").map_err(err)?,
-        active: row.try_get("active").map_err(err)?,
-        addresses: serde_json::from_str(&addresses).map_err(err)?,
-        created_at: row.try_get("created_at").map_err(err)?,
-    })
-}
+use crate::rows::{USER_COLS as COLS, user};
 
 impl SqliteStore {
     async fn user_where(&self, clause: &'static str, value: &str) -> StoreResult<Option<User>> {
@@ -81,6 +60,16 @@ impl UserStore for SqliteStore {
             .await
             .map_err(err)?;
         rows.iter().map(user).collect()
+    }
+
+    async fn change_phone_number(&self, old: &Msisdn, new: &Msisdn) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE users SET phone_number = ?2 WHERE phone_number = ?1")
+            .bind(old.as_str())
+            .bind(new.as_str())
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(r.rows_affected() > 0)
     }
 
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool> {

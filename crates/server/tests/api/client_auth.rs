@@ -1,0 +1,62 @@
+//! Client authentication (spec §3.1).
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_wrong_secret_is_invalid_client_with_a_basic_challenge() {
+    let app = spawn_app().await;
+    let r = app.poll(("shop", "wrong"), "x").await;
+    assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"phonelogin\"");
+    assert_error(r, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn an_unknown_client_is_invalid_client() {
+    let app = spawn_app().await;
+    assert_error(app.backchannel(("nobody", "x"), &[("scope", "openid")]).await, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn no_credentials_is_invalid_client() {
+    let app = spawn_app().await;
+    let r = app.http.post(app.url("/access-management-1.0/access/oauth2/token")).form(&[("grant_type", CIBA), ("client_id", "shop")]).send().await.unwrap();
+    assert!(r.headers().get("www-authenticate").is_none());
+    assert_error(r, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn another_method_than_the_clients_is_invalid_client() {
+    let app = spawn_app().await;
+    // shop is registered for client_secret_basic: the right secret in the form is refused.
+    let req = app.http.post(app.url("/access-management-1.0/access/oauth2/token")).form(&[
+        ("grant_type", CIBA),
+        ("auth_req_id", "x"),
+        ("client_id", "shop"),
+        ("client_secret", "shop-secret"),
+    ]);
+    let r = req.send().await.unwrap();
+    assert!(r.headers().get("www-authenticate").is_none());
+    assert_error(r, 401, "invalid_client").await;
+    // poster is registered for client_secret_post: Basic is refused, with the Basic challenge.
+    let r = app.poll(("poster", "poster-secret"), "x").await;
+    assert!(r.headers().get("www-authenticate").is_some());
+    assert_error(r, 401, "invalid_client").await;
+}
+
+#[tokio::test]
+async fn client_secret_post_authenticates_a_post_client() {
+    let app = spawn_app().await;
+    let req = app.http.post(app.url("/access-management-1.0/access/oauth2/token")).form(&[
+        ("grant_type", CIBA),
+        ("auth_req_id", "unknown"),
+        ("client_id", "poster"),
+        ("client_secret", "poster-secret"),
+    ]);
+    assert_error(req.send().await.unwrap(), 400, "invalid_grant").await;
+}
+
+#[tokio::test]
+async fn two_authentication_methods_at_once_are_invalid_request() {
+    let app = spawn_app().await;
+    let r = app.token(SHOP, &[("grant_type", CIBA), ("auth_req_id", "x"), ("client_secret", "shop-secret")]).await;
+    assert_error(r, 400, "invalid_request").await;
+}

@@ -1,0 +1,56 @@
+//! Discovery and JWKS (spec §3).
+use crate::helpers::*;
+
+#[tokio::test]
+async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
+    let app = spawn_app().await;
+    let r = app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "max-age=3600");
+    let (s, d) = body(r).await;
+    assert_eq!(s, 200);
+    assert_eq!(d["issuer"], format!("{}/access-management-1.0/access/", app.url));
+    assert_eq!(d["token_endpoint"], app.url("/access-management-1.0/access/oauth2/token"));
+    assert_eq!(d["backchannel_authentication_endpoint"], app.url("/vipps-login-ciba/api/backchannel/authentication"));
+    assert_eq!(d["userinfo_endpoint"], app.url("/vipps-userinfo-api/userinfo"));
+    assert_eq!(d["jwks_uri"], app.url("/access-management-1.0/access/.well-known/jwks.json"));
+    for grant in [CIBA, CIBA_REDIRECT] {
+        assert!(d["grant_types_supported"].as_array().unwrap().iter().any(|g| g == grant));
+    }
+    assert_eq!(d["subject_types_supported"], serde_json::json!(["pairwise"]));
+    assert_eq!(d["backchannel_token_delivery_modes_supported"], serde_json::json!(["poll"]));
+    assert!(d["backchannel_user_code_parameter_supported"].is_boolean());
+    assert_eq!(d["token_endpoint_auth_methods_supported"], serde_json::json!(["client_secret_basic", "client_secret_post"]));
+    for scope in ["openid", "name", "email", "phoneNumber", "address", "birthDate", "nin", "delegatedConsents"] {
+        assert!(d["scopes_supported"].as_array().unwrap().iter().any(|s| s == scope), "{scope}");
+    }
+    for claim in ["sub", "auth_req_id", "phone_number", "delegatedConsents"] {
+        assert!(d["claims_supported"].as_array().unwrap().iter().any(|c| c == claim), "{claim}");
+    }
+    assert!(d["id_token_signing_alg_values_supported"].as_array().unwrap().iter().any(|a| a == "RS256"));
+}
+
+#[tokio::test]
+async fn every_url_the_discovery_document_lists_answers() {
+    let app = spawn_app().await;
+    let (_, d) = body(app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap()).await;
+    let (s, jwks) = body(app.http.get(d["jwks_uri"].as_str().unwrap()).send().await.unwrap()).await;
+    assert_eq!(s, 200);
+    assert_eq!(jwks["keys"][0]["kty"], "RSA");
+    assert_eq!(jwks["keys"][0]["alg"], "RS256");
+    for endpoint in ["token_endpoint", "backchannel_authentication_endpoint"] {
+        let r = app.http.post(d[endpoint].as_str().unwrap()).form(&[("x", "y")]).send().await.unwrap();
+        assert_error(r, 401, "invalid_client").await;
+    }
+    let r = app.http.get(d["userinfo_endpoint"].as_str().unwrap()).send().await.unwrap();
+    assert_error(r, 401, "invalid_token").await;
+}
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        assert_eq!(app.http.get(app.url(path)).send().await.unwrap().status(), 200, "{path}");
+    }
+    let r = app.http.get(app.url("/no/such/path")).send().await.unwrap();
+    assert_eq!(body(r).await.1["error"], "not_found");
+}

@@ -1,0 +1,176 @@
+//! `spawn_app()`: a server on 127.0.0.1:0 with a fresh SQLite database, the fixtures of
+//! `fixtures.json`, and a settable clock; plus helpers that speak the protocol as a merchant
+//! and as the app would.
+use std::sync::{Arc, OnceLock};
+
+use phonelogin_core::clock::{Clock, ManualClock, SystemClock};
+use phonelogin_core::crypto::ServerSecret;
+use phonelogin_core::keys::{Alg, StoredKey};
+use phonelogin_core::store::Store;
+use phonelogin_core::version::AppVersion;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+
+pub const CIBA: &str = "urn:openid:params:grant-type:ciba";
+pub const CIBA_REDIRECT: &str = "urn:vipps:params:grant-type:ciba-redirect";
+pub const SHOP: (&str, &str) = ("shop", "shop-secret");
+pub const SHOP_WEB: (&str, &str) = ("shop-web", "shop-web-secret");
+pub const OTHER: (&str, &str) = ("other", "other-secret");
+pub const CLUB: (&str, &str) = ("club", "club-secret");
+pub const ADA: &str = "4712345678";
+pub const ADA_DEVICE: &str = "ada-device-token";
+pub const ALAN: &str = "4798765432";
+pub const ALAN_DEVICE: &str = "alan-device-token";
+/// 2026-06-01T00:00:00Z: the clock's start.
+pub const START: i64 = 1_780_272_000;
+
+pub struct Options {
+    pub dev: bool,
+    pub real_clock: bool,
+    pub max_pending: i64,
+    pub alg: Alg,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { dev: false, real_clock: false, max_pending: 3, alg: Alg::Rs256 }
+    }
+}
+
+pub struct TestApp {
+    pub url: String,
+    pub issuer: String,
+    pub clock: Arc<ManualClock>,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+/// One secret and one key per key type for the whole test process: RSA key generation is slow.
+pub fn secret() -> &'static ServerSecret {
+    static S: OnceLock<ServerSecret> = OnceLock::new();
+    S.get_or_init(ServerSecret::generate)
+}
+
+fn key(alg: Alg) -> StoredKey {
+    static RSA: OnceLock<StoredKey> = OnceLock::new();
+    static EC: OnceLock<StoredKey> = OnceLock::new();
+    let cell = if alg == Alg::Rs256 { &RSA } else { &EC };
+    cell.get_or_init(|| StoredKey::generate(alg, &secret().keys(), START).unwrap()).clone()
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(Options::default()).await
+}
+
+pub async fn spawn_with(o: Options) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt().with_env_filter("debug").with_test_writer().try_init();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let store = phonelogin_store::open(&format!("sqlite://{}/test.db", dir.path().display())).await.unwrap();
+    let keys = secret().keys();
+    store.rotate_in(&key(o.alg), START).await.unwrap();
+    let doc = serde_json::from_str(include_str!("fixtures.json")).unwrap();
+    phonelogin_core::fixtures::import(store.as_ref(), &keys.pin, &doc, START).await.unwrap();
+
+    let manual = Arc::new(ManualClock::new(if o.real_clock { SystemClock.now() } else { START }));
+    let clock: Arc<dyn Clock> = if o.real_clock { Arc::new(SystemClock) } else { manual.clone() };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let settings = phonelogin_core::backchannel::Settings {
+        max_pending_per_user: o.max_pending,
+        min_app_version: AppVersion::parse("1.0.0").unwrap(),
+        dev: o.dev,
+    };
+    let state = phonelogin_server::single_node_state(store.clone(), clock, keys, settings, &url);
+    let issuer = state.issuer.clone();
+    tokio::spawn(async move { axum_serve(listener, state).await });
+    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), _dir: dir }
+}
+
+async fn axum_serve(listener: tokio::net::TcpListener, state: phonelogin_server::SharedState) {
+    axum::serve(listener, phonelogin_server::router(state)).await.unwrap();
+}
+
+pub async fn body(r: Response) -> (StatusCode, Value) {
+    let status = r.status();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// Asserts an OAuth error response: status, `error`, JSON and `no-store`.
+pub async fn assert_error(r: Response, status: u16, error: &str) -> Value {
+    assert_eq!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "no-store on {error}");
+    assert_eq!(r.headers().get("content-type").map(|v| v.to_str().unwrap()), Some("application/json"));
+    let (s, b) = body(r).await;
+    assert_eq!((s.as_u16(), b["error"].as_str()), (status, Some(error)), "body: {b}");
+    assert!(b["error_description"].as_str().is_some_and(|d| !d.is_empty()));
+    b
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    pub async fn backchannel(&self, client: (&str, &str), params: &[(&str, &str)]) -> Response {
+        self.http
+            .post(self.url("/vipps-login-ciba/api/backchannel/authentication"))
+            .basic_auth(client.0, Some(client.1))
+            .form(params)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Starts a login for `phone` with the given scope; returns the auth_req_id.
+    pub async fn start(&self, client: (&str, &str), phone: &str, scope: &str) -> String {
+        let hint = format!("urn:msisdn:{phone}");
+        let (s, b) = body(self.backchannel(client, &[("login_hint", &hint), ("scope", scope)]).await).await;
+        assert_eq!(s, 200, "{b}");
+        b["auth_req_id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn token(&self, client: (&str, &str), params: &[(&str, &str)]) -> Response {
+        self.http.post(self.url("/access-management-1.0/access/oauth2/token")).basic_auth(client.0, Some(client.1)).form(params).send().await.unwrap()
+    }
+
+    pub async fn poll(&self, client: (&str, &str), auth_req_id: &str) -> Response {
+        self.token(client, &[("grant_type", CIBA), ("auth_req_id", auth_req_id)]).await
+    }
+
+    pub async fn app_get(&self, device: &str, path: &str) -> Response {
+        self.http.get(self.url(&format!("/app-api/v1{path}"))).bearer_auth(device).send().await.unwrap()
+    }
+
+    pub async fn app_post(&self, device: &str, path: &str, json: Value) -> Response {
+        self.http.post(self.url(&format!("/app-api/v1{path}"))).bearer_auth(device).json(&json).send().await.unwrap()
+    }
+
+    /// The id the app sees for the user's newest open request.
+    pub async fn newest_request(&self, device: &str) -> String {
+        let (s, b) = body(self.app_get(device, "/login-requests").await).await;
+        assert_eq!(s, 200, "{b}");
+        b["login_requests"][0]["id"].as_str().expect("an open request").to_owned()
+    }
+
+    pub async fn approve(&self, device: &str, id: &str, pin: &str) -> Response {
+        self.app_post(device, &format!("/login-requests/{id}/approve"), json!({"pin": pin, "consent": true})).await
+    }
+
+    /// A whole login: start, approve in the app, redeem. Returns the token response.
+    pub async fn login(&self, client: (&str, &str), phone: &str, device: &str, pin: &str, scope: &str) -> Value {
+        let auth_req_id = self.start(client, phone, scope).await;
+        let id = self.newest_request(device).await;
+        let (s, b) = body(self.approve(device, &id, pin).await).await;
+        assert_eq!(s, 200, "{b}");
+        let (s, tokens) = body(self.poll(client, &auth_req_id).await).await;
+        assert_eq!(s, 200, "{tokens}");
+        tokens
+    }
+
+    pub async fn userinfo(&self, access_token: &str) -> Response {
+        self.http.get(self.url("/vipps-userinfo-api/userinfo")).bearer_auth(access_token).send().await.unwrap()
+    }
+}

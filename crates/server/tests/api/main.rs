@@ -1,0 +1,13 @@
+//! HTTP-level tests: each starts a server on a free port with a fresh database and speaks
+//! to it as a merchant or as the authenticator app would. Test names are spec clauses.
+mod app_api;
+mod backchannel;
+mod client_auth;
+mod consent;
+mod discovery;
+mod helpers;
+mod interop;
+mod races;
+mod redirect;
+mod token;
+mod userinfo;

@@ -1,0 +1,253 @@
+//! Login requests: the insert under the per-user pending limit (serialised per user by an
+//! advisory lock), the one-statement token poll, and each transition as a conditional update.
+use async_trait::async_trait;
+use phonelogin_core::clock::UnixTime;
+use phonelogin_core::login_request::LoginRequest;
+use phonelogin_core::store::{
+    Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
+};
+use sqlx::Row;
+
+use super::PostgresStore;
+use crate::err;
+use crate::rows::{login_request, login_request_cols};
+
+/// The first key of the two-key advisory locks that serialise one user's pending inserts
+/// (the second is `hashtext(user_id)`); two-key locks never collide with sqlx's one-key
+/// migration lock.
+const PENDING_LOCK_CLASS: i32 = 0x5045_4e44; // "PEND"
+
+#[async_trait]
+impl LoginRequestStore for PostgresStore {
+    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime) -> StoreResult<Insert> {
+        let r = &new.request;
+        let mut tx = self.begin().await?;
+        // Under READ COMMITTED two racing inserts would both count before either commits;
+        // holding the user's lock until commit makes count-then-insert atomic per user. The
+        // count runs in its own statement, so its snapshot is taken after the lock is held.
+        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+            .bind(PENDING_LOCK_CLASS)
+            .bind(&r.user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        let inserted = sqlx::query(
+            "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes,
+               binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at,
+               poll_interval)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12
+             WHERE (SELECT COUNT(*) FROM login_requests
+                    WHERE user_id = $4 AND status = 'pending' AND expires_at > $10) < $13",
+        )
+        .bind(&r.id)
+        .bind(&new.auth_req_hash)
+        .bind(&r.client_id)
+        .bind(&r.user_id)
+        .bind(r.scopes.to_string())
+        .bind(&r.binding_message)
+        .bind(&r.nonce)
+        .bind(&r.client_state)
+        .bind(r.flow.redirect_uri())
+        .bind(now)
+        .bind(r.expires_at)
+        .bind(r.interval)
+        .bind(max_pending)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        if inserted.rows_affected() == 1 {
+            tx.commit().await.map_err(err)?;
+            return Ok(Insert::Inserted);
+        }
+        let earliest: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(expires_at) FROM login_requests
+             WHERE user_id = $1 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(&r.user_id)
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
+    }
+
+    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, step: i64, now: UnixTime) -> StoreResult<Option<Polled>> {
+        // SET expressions all see the row as it was before the update (as in SQLite), and a
+        // racing poll waits for the row lock, then re-reads the row this one wrote.
+        let row = sqlx::query(concat!(
+            "UPDATE login_requests SET
+               too_soon = (status = 'pending' AND expires_at > $3 AND last_poll IS NOT NULL
+                   AND $3 < last_poll + poll_interval),
+               poll_interval = poll_interval + CASE WHEN status = 'pending' AND expires_at > $3
+                   AND last_poll IS NOT NULL AND $3 < last_poll + poll_interval THEN $4 ELSE 0 END,
+               last_poll = $3
+             WHERE auth_req_hash = $1 AND client_id = $2
+             RETURNING too_soon, ",
+            login_request_cols!()
+        ))
+        .bind(auth_req_hash)
+        .bind(client_id)
+        .bind(now)
+        .bind(step)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: login_request(&r)? }))
+            .transpose()
+    }
+
+    async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
+        let row = sqlx::query(concat!("SELECT ", login_request_cols!(), " FROM login_requests WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(login_request).transpose()
+    }
+
+    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            login_request_cols!(),
+            " FROM login_requests WHERE user_id = $1 AND status = 'pending' AND expires_at > $2
+              ORDER BY created_at DESC, id"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        rows.iter().map(login_request).collect()
+    }
+
+    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        // A racing decision waits for this row lock, re-checks `status` and matches nothing.
+        let won = sqlx::query(
+            "UPDATE login_requests SET status = 'approved', decided_at = $2, code_hash = $3,
+               code_expires_at = $4, delegated_answers = $5
+             WHERE id = $1 AND status = 'pending' AND expires_at > $2 RETURNING user_id, client_id",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(&approval.code_hash)
+        .bind(approval.code_expires_at)
+        .bind(approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(row) = won else { return Ok(false) };
+        let user_id: String = row.try_get("user_id").map_err(err)?;
+        let client_id: String = row.try_get("client_id").map_err(err)?;
+        if let Some(c) = &approval.consent {
+            let scopes = c.scopes.to_string();
+            sqlx::query(
+                "INSERT INTO consents (user_id, sector, client_id, scopes, granted_at)
+                 VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id, sector) DO UPDATE SET client_id = excluded.client_id,
+                   scopes = excluded.scopes, granted_at = excluded.granted_at",
+            )
+            .bind(&user_id)
+            .bind(&c.sector)
+            .bind(&c.client_id)
+            .bind(&scopes)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &scopes).await?;
+        }
+        if let Some(d) = &approval.delegated {
+            sqlx::query(
+                "INSERT INTO delegated_answers (user_id, client_id, answers, answered_at)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (user_id, client_id) DO UPDATE SET answers = excluded.answers,
+                   answered_at = excluded.answered_at",
+            )
+            .bind(&user_id)
+            .bind(&client_id)
+            .bind(serde_json::to_string(d).map_err(err)?)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(true)
+    }
+
+    async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE login_requests SET status = 'rejected', decided_at = $2
+             WHERE id = $1 AND status = 'pending' AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "UPDATE login_requests SET status = 'redeemed'
+             WHERE id = $1 AND status = 'approved' AND expires_at > $2",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
+        let mut tx = self.begin().await?;
+        // FOR UPDATE queues racing exchanges of one code: the second sees `code_used` and is
+        // a replay, as it would be one after the other.
+        let found = sqlx::query(
+            "SELECT id, code_used FROM login_requests WHERE code_hash = $1 AND client_id = $2 FOR UPDATE",
+        )
+        .bind(code_hash)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(found) = found else { return Ok(CodeExchange::Invalid) };
+        let id: String = found.try_get("id").map_err(err)?;
+        if found.try_get::<bool, _>("code_used").map_err(err)? {
+            // A replay: revoke what the first exchange issued (and, through the flag, what it
+            // has yet to issue), and keep that revocation although the answer is an error.
+            sqlx::query("UPDATE login_requests SET code_replayed = TRUE WHERE id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE login_request_id = $1")
+                .bind(&id)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            tx.commit().await.map_err(err)?;
+            return Ok(CodeExchange::Replayed);
+        }
+        let redeemed = sqlx::query(concat!(
+            "UPDATE login_requests SET status = 'redeemed', code_used = TRUE
+             WHERE id = $1 AND status = 'approved' AND code_expires_at > $2 RETURNING ",
+            login_request_cols!()
+        ))
+        .bind(&id)
+        .bind(now)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let outcome = match redeemed {
+            Some(row) => CodeExchange::Redeemed(login_request(&row)?),
+            None => CodeExchange::Invalid,
+        };
+        tx.commit().await.map_err(err)?;
+        Ok(outcome)
+    }
+}

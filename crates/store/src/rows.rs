@@ -1,0 +1,196 @@
+//! Rows to domain records, shared by both backends: the tables have the same columns, so only
+//! the SQL differs per backend; how a column becomes a field is written once here.
+use phonelogin_core::clock::UnixTime;
+use phonelogin_core::keys::{Alg, StoredKey};
+use phonelogin_core::login_request::{Flow, LoginRequest, Status};
+use phonelogin_core::model::{AuthMethod, Client, Device, User};
+use phonelogin_core::msisdn::Msisdn;
+use phonelogin_core::scope::ScopeSet;
+use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, StoreError, StoreResult};
+use sqlx::Row;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
+
+use crate::err;
+
+/// Typed column access, the same on a SQLite and a PostgreSQL row (SQLite's 0/1 integers
+/// decode as `bool`, PostgreSQL's BOOLEAN does natively).
+pub(crate) trait Fields {
+    fn text(&self, col: &str) -> StoreResult<String>;
+    fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
+    fn int(&self, col: &str) -> StoreResult<i64>;
+    fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
+    fn flag(&self, col: &str) -> StoreResult<bool>;
+    fn bytes(&self, col: &str) -> StoreResult<Vec<u8>>;
+}
+
+macro_rules! fields {
+    ($row:ty) => {
+        impl Fields for $row {
+            fn text(&self, col: &str) -> StoreResult<String> {
+                self.try_get(col).map_err(err)
+            }
+            fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
+                self.try_get(col).map_err(err)
+            }
+            fn int(&self, col: &str) -> StoreResult<i64> {
+                self.try_get(col).map_err(err)
+            }
+            fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
+                self.try_get(col).map_err(err)
+            }
+            fn flag(&self, col: &str) -> StoreResult<bool> {
+                self.try_get(col).map_err(err)
+            }
+            fn bytes(&self, col: &str) -> StoreResult<Vec<u8>> {
+                self.try_get(col).map_err(err)
+            }
+        }
+    };
+}
+fields!(SqliteRow);
+fields!(PgRow);
+
+pub(crate) const CLIENT_COLS: &str =
+    "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+
+pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
+    Ok(Client {
+        client_id: row.text("client_id")?,
+        secret_hash: row.text("secret_hash")?,
+        name: row.text("name")?,
+        logo_url: row.opt_text("logo_url")?,
+        auth_method: AuthMethod::parse(&row.text("auth_method")?).unwrap_or_default(),
+        scopes: ScopeSet::parse_lenient(&row.text("scopes")?),
+        redirect_uris: serde_json::from_str(&row.text("redirect_uris")?).map_err(err)?,
+        grant_types: row.text("grant_types")?.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
+        sector: row.text("sector")?,
+        delegated_consents: row.opt_text("delegated_consents")?.map(|f| serde_json::from_str(&f)).transpose().map_err(err)?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(crate) const USER_COLS: &str =
+    "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";
+
+pub(crate) fn user(row: &impl Fields) -> StoreResult<User> {
+    let phone = row.text("phone_number")?;
+    Ok(User {
+        user_id: row.text("user_id")?,
+        phone_number: Msisdn::parse(&phone).ok_or_else(|| StoreError(format!("stored phone number {phone} is invalid")))?,
+        given_name: row.text("given_name")?,
+        family_name: row.text("family_name")?,
+        email: row.opt_text("email")?,
+        email_verified: row.flag("email_verified")?,
+        birthdate: row.opt_text("birthdate")?,
+        nin: row.opt_text("nin")?,
+        active: row.flag("active")?,
+        addresses: serde_json::from_str(&row.text("addresses")?).map_err(err)?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(crate) const DEVICE_COLS: &str = "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at";
+
+pub(crate) fn device(row: &impl Fields) -> StoreResult<Device> {
+    Ok(Device {
+        device_id: row.text("device_id")?,
+        user_id: row.text("user_id")?,
+        name: row.text("name")?,
+        token_hash: row.text("token_hash")?,
+        pin_hash: row.text("pin_hash")?,
+        app_version: row.text("app_version")?,
+        failed_pins: row.int("failed_pins")?,
+        locked: row.flag("locked")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(crate) fn enrollment(row: &impl Fields) -> StoreResult<Enrollment> {
+    Ok(Enrollment {
+        enrollment_id: row.text("enrollment_id")?,
+        user_id: row.text("user_id")?,
+        code_hash: row.text("code_hash")?,
+        expires_at: row.int("expires_at")?,
+        attempts: row.int("attempts")?,
+        used: row.flag("used")?,
+    })
+}
+
+pub(crate) fn outbox_message(row: &impl Fields) -> StoreResult<OutboxMessage> {
+    Ok(OutboxMessage {
+        phone_number: row.text("phone_number")?,
+        message: row.text("message")?,
+        code: row.text("code")?,
+        sent_at: row.int("sent_at")?,
+    })
+}
+
+/// The columns of a login request, as a literal so that queries can `concat!` it.
+macro_rules! login_request_cols {
+    () => {
+        "id, client_id, user_id, scopes, binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at, poll_interval, decided_at, delegated_answers"
+    };
+}
+pub(crate) use login_request_cols;
+
+pub(crate) fn login_request(row: &impl Fields) -> StoreResult<LoginRequest> {
+    let status = row.text("status")?;
+    Ok(LoginRequest {
+        id: row.text("id")?,
+        client_id: row.text("client_id")?,
+        user_id: row.text("user_id")?,
+        scopes: ScopeSet::parse_lenient(&row.text("scopes")?),
+        binding_message: row.opt_text("binding_message")?,
+        nonce: row.opt_text("nonce")?,
+        client_state: row.opt_text("client_state")?,
+        flow: row.opt_text("redirect_uri")?.map_or(Flow::InApp, |redirect_uri| Flow::LoginToWebpage { redirect_uri }),
+        status: Status::parse(&status).ok_or_else(|| StoreError(format!("unknown status {status}")))?,
+        created_at: row.int("created_at")?,
+        expires_at: row.int("expires_at")?,
+        interval: row.int("poll_interval")?,
+        decided_at: row.opt_int("decided_at")?,
+        delegated: row.opt_text("delegated_answers")?.map(|d| serde_json::from_str(&d)).transpose().map_err(err)?,
+    })
+}
+
+pub(crate) fn access_token(row: &impl Fields) -> StoreResult<AccessToken> {
+    Ok(AccessToken {
+        token_hash: row.text("token_hash")?,
+        login_request_id: row.text("login_request_id")?,
+        client_id: row.text("client_id")?,
+        user_id: row.text("user_id")?,
+        scopes: ScopeSet::parse_lenient(&row.text("scopes")?),
+        expires_at: row.int("expires_at")?,
+    })
+}
+
+pub(crate) const CONSENT_COLS: &str = "user_id, sector, client_id, scopes, granted_at";
+
+pub(crate) fn consent(row: &impl Fields) -> StoreResult<Consent> {
+    Ok(Consent {
+        user_id: row.text("user_id")?,
+        sector: row.text("sector")?,
+        client_id: row.text("client_id")?,
+        scopes: ScopeSet::parse_lenient(&row.text("scopes")?),
+        granted_at: row.int("granted_at")?,
+    })
+}
+
+/// One consent audit entry: (time, action, sector, scopes).
+pub(crate) fn audit_entry(row: &impl Fields) -> StoreResult<(UnixTime, String, String, String)> {
+    Ok((row.int("at")?, row.text("action")?, row.text("sector")?, row.text("scopes")?))
+}
+
+pub(crate) fn stored_key(row: &impl Fields) -> StoreResult<StoredKey> {
+    let alg = row.text("alg")?;
+    Ok(StoredKey {
+        kid: row.text("kid")?,
+        alg: Alg::parse(&alg).ok_or_else(|| StoreError(format!("unknown key algorithm {alg}")))?,
+        private_sealed: row.bytes("private_sealed")?,
+        public_jwk: row.text("public_jwk")?,
+        created_at: row.int("created_at")?,
+        active: row.flag("active")?,
+        retired_at: row.opt_int("retired_at")?,
+    })
+}
