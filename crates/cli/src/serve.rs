@@ -10,6 +10,8 @@ use phonelogin_core::clock::{Clock, SystemClock};
 use phonelogin_core::keys::Alg;
 use phonelogin_core::version::AppVersion;
 
+use phonelogin_server::demo;
+
 use crate::Global;
 use crate::admin::{import_file, open};
 
@@ -72,17 +74,46 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
         import_file(store.as_ref(), &keys, file).await?;
     }
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let demo = if args.demo { Some(import_demo(store.as_ref(), &keys, &public_url).await?) } else { None };
     let settings = Settings { max_pending_per_user: args.max_pending_per_user, min_app_version: args.min_app_version, dev };
-    let state = phonelogin_server::single_node_state(store, clock, keys, settings, &public_url);
+    let state = phonelogin_server::single_node_state(store, clock.clone(), keys, settings, &public_url);
     let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!(%public_url, dev, "phonelogin is serving");
     println!("phonelogin listening on {public_url}");
     println!("  issuer:  {}", state.issuer);
     println!("  app:     {public_url}/app/");
-    axum::serve(listener, phonelogin_server::router(state))
+    if demo.is_some() {
+        print_demo_banner(&public_url);
+    }
+    let mut router = phonelogin_server::router(state);
+    if let Some(secret) = demo {
+        router = router.merge(demo::router(&public_url, secret, clock));
+    }
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Creates (or refreshes) the demo merchant and users; returns the demo client's new secret.
+async fn import_demo(store: &dyn phonelogin_core::store::Store, keys: &phonelogin_core::crypto::DerivedKeys, public_url: &str) -> Result<String, String> {
+    let (doc, secret) = demo::fixtures(public_url);
+    phonelogin_core::fixtures::import(store, &keys.pin, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
+    Ok(secret)
+}
+
+fn print_demo_banner(public_url: &str) {
+    println!();
+    println!("  Demo mode. Open these two pages side by side:");
+    println!("    the phone (authenticator app): {public_url}/app/   (best in a 360x740 window)");
+    println!("    the shop's till (merchant):    {public_url}/demo/pos");
+    println!();
+    println!("  Demo users (enroll the phone page with one of them; the one-time code is shown");
+    println!("  on screen in demo mode, then choose a PIN, e.g. 1234):");
+    println!("    4712345678  Ada Lovelace");
+    println!("    4798765432  Alan Turing");
+    println!("    4711111111  Grace Hopper");
+    println!();
 }
 
 async fn shutdown() {

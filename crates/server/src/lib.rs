@@ -1,6 +1,7 @@
 //! The HTTP face of phonelogin: the OpenID provider, the App API, the authenticator app and
 //! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
 pub mod app_api;
+pub mod demo;
 pub mod error;
 pub mod events;
 pub mod health;

@@ -26,6 +26,7 @@ pub const START: i64 = 1_780_272_000;
 
 pub struct Options {
     pub dev: bool,
+    pub demo: bool,
     pub real_clock: bool,
     pub max_pending: i64,
     pub alg: Alg,
@@ -33,7 +34,7 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Self { dev: false, real_clock: false, max_pending: 3, alg: Alg::Rs256 }
+        Self { dev: false, demo: false, real_clock: false, max_pending: 3, alg: Alg::Rs256 }
     }
 }
 
@@ -43,6 +44,8 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub store: Arc<dyn Store>,
     pub http: reqwest::Client,
+    /// The demo client's secret, with `demo`.
+    pub demo_secret: Option<String>,
     _dir: tempfile::TempDir,
 }
 
@@ -83,14 +86,21 @@ pub async fn spawn_with(o: Options) -> TestApp {
         min_app_version: AppVersion::parse("1.0.0").unwrap(),
         dev: o.dev,
     };
-    let state = phonelogin_server::single_node_state(store.clone(), clock, keys, settings, &url);
+    let demo = if o.demo {
+        let (doc, secret) = phonelogin_server::demo::fixtures(&url);
+        phonelogin_core::fixtures::import(store.as_ref(), &keys.pin, &doc, START).await.unwrap();
+        Some(secret)
+    } else {
+        None
+    };
+    let state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
     let issuer = state.issuer.clone();
-    tokio::spawn(async move { axum_serve(listener, state).await });
-    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), _dir: dir }
-}
-
-async fn axum_serve(listener: tokio::net::TcpListener, state: phonelogin_server::SharedState) {
-    axum::serve(listener, phonelogin_server::router(state)).await.unwrap();
+    let mut router = phonelogin_server::router(state);
+    if let Some(secret) = demo.clone() {
+        router = router.merge(phonelogin_server::demo::router(&url, secret, clock));
+    }
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), demo_secret: demo, _dir: dir }
 }
 
 pub async fn body(r: Response) -> (StatusCode, Value) {

@@ -4,6 +4,7 @@ mod app_api;
 mod backchannel;
 mod client_auth;
 mod consent;
+mod demo;
 mod discovery;
 mod helpers;
 mod interop;
