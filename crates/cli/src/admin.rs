@@ -20,7 +20,8 @@ use crate::Global;
 /// Reads the server secret, creating it (mode 0600) when the file does not exist.
 fn secret(path: &Path) -> Result<ServerSecret, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => ServerSecret::from_hex(&text).ok_or_else(|| format!("{} is not a phonelogin secret (64 hex digits)", path.display())),
+        Ok(text) => ServerSecret::from_hex(&text)
+            .ok_or_else(|| format!("{} is not a phonelogin secret (64 hex digits)", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let s = ServerSecret::generate();
             let mut f = std::fs::OpenOptions::new()
@@ -89,19 +90,35 @@ pub enum ClientCmd {
         delegated_consents: Option<std::path::PathBuf>,
     },
     List,
-    Show { client_id: String },
-    Delete { client_id: String },
+    Show {
+        client_id: String,
+    },
+    Delete {
+        client_id: String,
+    },
 }
 
 pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
     let (store, _) = open(global).await?;
     match cmd {
-        ClientCmd::Create { client_id, name, scopes, redirect_uris, auth_method, sector, logo_url, delegated_consents } => {
+        ClientCmd::Create {
+            client_id,
+            name,
+            scopes,
+            redirect_uris,
+            auth_method,
+            sector,
+            logo_url,
+            delegated_consents,
+        } => {
             if store.client(&client_id).await.map_err(|e| e.to_string())?.is_some() {
                 return Err(format!("client {client_id} exists already"));
             }
             let form = match delegated_consents {
-                Some(f) => Some(serde_json::from_str(&std::fs::read_to_string(&f).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?),
+                Some(f) => Some(
+                    serde_json::from_str(&std::fs::read_to_string(&f).map_err(|e| e.to_string())?)
+                        .map_err(|e| e.to_string())?,
+                ),
                 None => None,
             };
             let spec = ClientSpec {
@@ -109,7 +126,8 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
                 client_secret: None,
                 name,
                 logo_url,
-                token_endpoint_auth_method: AuthMethod::parse(&auth_method).ok_or("auth method must be client_secret_basic or client_secret_post")?,
+                token_endpoint_auth_method: AuthMethod::parse(&auth_method)
+                    .ok_or("auth method must be client_secret_basic or client_secret_post")?,
                 scopes: scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
                 redirect_uris,
                 grant_types: None,
@@ -117,7 +135,9 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
                 delegated_consents: form,
             };
             let mut g = Generated::default();
-            fixtures::import_client(store.as_ref(), &spec, SystemClock.now(), &mut g).await.map_err(|e| e.to_string())?;
+            fixtures::import_client(store.as_ref(), &spec, SystemClock.now(), &mut g)
+                .await
+                .map_err(|e| e.to_string())?;
             print_generated(&g);
             Ok(())
         }
@@ -129,13 +149,26 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
         }
         ClientCmd::Show { client_id } => {
             let c = store.client(&client_id).await.map_err(|e| e.to_string())?.ok_or("no such client")?;
-            println!("client_id:     {}\nname:          {}\nauth method:   {}\nscopes:        {}\nredirect URIs: {}\ngrant types:   {}\nsector:        {}\ndelegated:     {}\ncreated:       {}",
-                c.client_id, c.name, c.auth_method.as_str(), c.scopes, c.redirect_uris.join(" "), c.grant_types.join(" "), c.sector,
-                if c.delegated_consents.is_some() { "configured" } else { "none" }, rfc3339(c.created_at));
+            println!(
+                "client_id:     {}\nname:          {}\nauth method:   {}\nscopes:        {}\nredirect URIs: {}\ngrant types:   {}\nsector:        {}\ndelegated:     {}\ncreated:       {}",
+                c.client_id,
+                c.name,
+                c.auth_method.as_str(),
+                c.scopes,
+                c.redirect_uris.join(" "),
+                c.grant_types.join(" "),
+                c.sector,
+                if c.delegated_consents.is_some() { "configured" } else { "none" },
+                rfc3339(c.created_at)
+            );
             Ok(())
         }
         ClientCmd::Delete { client_id } => {
-            if store.delete_client(&client_id).await.map_err(|e| e.to_string())? { Ok(()) } else { Err("no such client".into()) }
+            if store.delete_client(&client_id).await.map_err(|e| e.to_string())? {
+                Ok(())
+            } else {
+                Err("no such client".into())
+            }
         }
     }
 }
@@ -160,10 +193,17 @@ pub enum UserCmd {
         nin: Option<String>,
     },
     List,
-    Show { phone: String },
-    Deactivate { phone: String },
+    Show {
+        phone: String,
+    },
+    Deactivate {
+        phone: String,
+    },
     /// Move a user to a new phone number; merchants keep seeing the same `sub`.
-    SetPhone { old: String, new: String },
+    SetPhone {
+        old: String,
+        new: String,
+    },
 }
 
 pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
@@ -189,24 +229,52 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
         }
         UserCmd::List => {
             for u in store.users().await.map_err(|e| e.to_string())? {
-                println!("{}\t{} {}\t{}", u.phone_number, u.given_name, u.family_name, if u.active { "active" } else { "deactivated" });
+                println!(
+                    "{}\t{} {}\t{}",
+                    u.phone_number,
+                    u.given_name,
+                    u.family_name,
+                    if u.active { "active" } else { "deactivated" }
+                );
             }
             Ok(())
         }
         UserCmd::Show { phone } => {
             let u = store.user_by_phone(&phone_of(&phone)?).await.map_err(|e| e.to_string())?.ok_or("no such user")?;
-            println!("phone:     {}\nname:      {} {}\nemail:     {}\nbirthdate: {}\nactive:    {}\naddresses: {}",
-                u.phone_number, u.given_name, u.family_name, u.email.unwrap_or_default(), u.birthdate.unwrap_or_default(), u.active, u.addresses.len());
+            println!(
+                "phone:     {}\nname:      {} {}\nemail:     {}\nbirthdate: {}\nactive:    {}\naddresses: {}",
+                u.phone_number,
+                u.given_name,
+                u.family_name,
+                u.email.unwrap_or_default(),
+                u.birthdate.unwrap_or_default(),
+                u.active,
+                u.addresses.len()
+            );
             for d in store.devices(&u.user_id).await.map_err(|e| e.to_string())? {
-                println!("device:    {} (app {}, {}{})", d.name, d.app_version, rfc3339(d.created_at), if d.locked { ", LOCKED" } else { "" });
+                println!(
+                    "device:    {} (app {}, {}{})",
+                    d.name,
+                    d.app_version,
+                    rfc3339(d.created_at),
+                    if d.locked { ", LOCKED" } else { "" }
+                );
             }
             Ok(())
         }
         UserCmd::SetPhone { old, new } => {
-            if store.change_phone_number(&phone_of(&old)?, &phone_of(&new)?).await.map_err(|e| e.to_string())? { Ok(()) } else { Err("no such user".into()) }
+            if store.change_phone_number(&phone_of(&old)?, &phone_of(&new)?).await.map_err(|e| e.to_string())? {
+                Ok(())
+            } else {
+                Err("no such user".into())
+            }
         }
         UserCmd::Deactivate { phone } => {
-            if store.set_user_active(&phone_of(&phone)?, false).await.map_err(|e| e.to_string())? { Ok(()) } else { Err("no such user".into()) }
+            if store.set_user_active(&phone_of(&phone)?, false).await.map_err(|e| e.to_string())? {
+                Ok(())
+            } else {
+                Err("no such user".into())
+            }
         }
     }
 }
@@ -234,7 +302,13 @@ pub async fn keys(global: &Global, cmd: KeysCmd) -> Result<(), String> {
         }
         KeysCmd::List => {
             for k in store.signing_keys().await.map_err(|e| e.to_string())? {
-                let state = if k.active { "active".to_owned() } else if k.published_at(now) { "retired, still published".into() } else { "retired".into() };
+                let state = if k.active {
+                    "active".to_owned()
+                } else if k.published_at(now) {
+                    "retired, still published".into()
+                } else {
+                    "retired".into()
+                };
                 println!("{}\t{}\t{}\t{state}", k.kid, k.alg.as_str(), rfc3339(k.created_at));
             }
             Ok(())

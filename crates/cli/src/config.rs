@@ -14,7 +14,9 @@ pub enum ConfigCmd {
 fn config_path() -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
     let from_args = args.iter().enumerate().find_map(|(i, a)| {
-        a.strip_prefix("--config=").map(str::to_owned).or_else(|| (a == "--config").then(|| args.get(i + 1).cloned()).flatten())
+        a.strip_prefix("--config=")
+            .map(str::to_owned)
+            .or_else(|| (a == "--config").then(|| args.get(i + 1).cloned()).flatten())
     });
     from_args.or_else(|| std::env::var("PHONELOGIN_CONFIG").ok())
 }
@@ -44,13 +46,17 @@ pub fn parse() -> Result<Cli, clap::Error> {
         for (key, value) in file_defaults(&path)? {
             let value: &'static str = Box::leak(value.into_boxed_str());
             let global = cmd.get_arguments().any(|a| a.get_id() == key.as_str());
-            let serve = cmd.find_subcommand("serve").is_some_and(|s| s.get_arguments().any(|a| a.get_id() == key.as_str()));
+            let serve =
+                cmd.find_subcommand("serve").is_some_and(|s| s.get_arguments().any(|a| a.get_id() == key.as_str()));
             if global {
                 cmd = cmd.mut_arg(key.as_str(), |a| a.default_value(value));
             } else if serve {
                 cmd = cmd.mut_subcommand("serve", |s| s.mut_arg(key.as_str(), |a| a.default_value(value)));
             } else {
-                return Err(clap::Error::raw(clap::error::ErrorKind::UnknownArgument, format!("config file {path}: unknown setting '{key}'\n")));
+                return Err(clap::Error::raw(
+                    clap::error::ErrorKind::UnknownArgument,
+                    format!("config file {path}: unknown setting '{key}'\n"),
+                ));
             }
         }
     }

@@ -69,15 +69,20 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     let dev = args.dev || args.demo;
     let (store, keys) = open(global).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    phonelogin_server::ensure_signing_key(store.as_ref(), &keys, args.signing_alg, clock.now()).await.map_err(|e| e.to_string())?;
+    phonelogin_server::ensure_signing_key(store.as_ref(), &keys, args.signing_alg, clock.now())
+        .await
+        .map_err(|e| e.to_string())?;
     if let Some(file) = &args.fixtures {
         import_file(store.as_ref(), &keys, file).await?;
     }
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let demo = if args.demo { Some(import_demo(store.as_ref(), &keys, &public_url).await?) } else { None };
-    let settings = Settings { max_pending_per_user: args.max_pending_per_user, min_app_version: args.min_app_version, dev };
+    let settings =
+        Settings { max_pending_per_user: args.max_pending_per_user, min_app_version: args.min_app_version, dev };
     let state = phonelogin_server::single_node_state(store, clock.clone(), keys, settings, &public_url);
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     tracing::info!(%public_url, dev, "phonelogin is serving");
     println!("phonelogin listening on {public_url}");
     println!("  issuer:  {}", state.issuer);
@@ -89,14 +94,15 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     if let Some(secret) = demo {
         router = router.merge(demo::router(&public_url, secret, clock));
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| e.to_string())
+    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
 }
 
 /// Creates (or refreshes) the demo merchant and users; returns the demo client's new secret.
-async fn import_demo(store: &dyn phonelogin_core::store::Store, keys: &phonelogin_core::crypto::DerivedKeys, public_url: &str) -> Result<String, String> {
+async fn import_demo(
+    store: &dyn phonelogin_core::store::Store,
+    keys: &phonelogin_core::crypto::DerivedKeys,
+    public_url: &str,
+) -> Result<String, String> {
     let (doc, secret) = demo::fixtures(public_url);
     phonelogin_core::fixtures::import(store, &keys.pin, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
     Ok(secret)

@@ -271,7 +271,11 @@ async fn merchant_of(store: &dyn Store, request: &LoginRequest) -> Result<Client
 }
 
 /// What the confirm screen shows.
-pub async fn build_view(store: &dyn Store, request: &LoginRequest, now: UnixTime) -> Result<LoginRequestView, AppError> {
+pub async fn build_view(
+    store: &dyn Store,
+    request: &LoginRequest,
+    now: UnixTime,
+) -> Result<LoginRequestView, AppError> {
     let client = merchant_of(store, request).await?;
     let granted = store.consent(&request.user_id, &client.sector).await?;
     let form = match (&client.delegated_consents, request.scopes.contains(Scope::DelegatedConsents)) {
@@ -315,7 +319,11 @@ pub async fn view(store: &dyn Store, device: &Device, id: &str, now: UnixTime) -
     build_view(store, &own_request(store, device, id).await?, now).await
 }
 
-pub async fn open_requests(store: &dyn Store, device: &Device, now: UnixTime) -> Result<Vec<LoginRequestView>, AppError> {
+pub async fn open_requests(
+    store: &dyn Store,
+    device: &Device,
+    now: UnixTime,
+) -> Result<Vec<LoginRequestView>, AppError> {
     let mut views = Vec::new();
     for r in store.open_login_requests(&device.user_id, now).await? {
         views.push(build_view(store, &r, now).await?);
@@ -374,7 +382,11 @@ pub async fn approve(
     decide(request.state_at(now), true).ok_or(AppError::RequestClosed)?;
     if !pins.verify(&input.pin, &device.pin_hash) {
         let (wrong, locked) = store.record_wrong_pin(&device.device_id, MAX_WRONG_PINS).await?;
-        return Err(if locked { AppError::DeviceLocked } else { AppError::WrongPin { attempts_left: MAX_WRONG_PINS - wrong } });
+        return Err(if locked {
+            AppError::DeviceLocked
+        } else {
+            AppError::WrongPin { attempts_left: MAX_WRONG_PINS - wrong }
+        });
     }
     if device.failed_pins > 0 {
         store.reset_wrong_pins(&device.device_id).await?;
@@ -424,7 +436,10 @@ pub async fn reject(store: &dyn Store, device: &Device, id: &str, now: UnixTime)
     }
     Ok(match request.flow.redirect_uri() {
         Some(uri) => Outcome::Redirect {
-            redirect_url: with_query(uri, &[("error", Some("access_denied")), ("state", request.client_state.as_deref())]),
+            redirect_url: with_query(
+                uri,
+                &[("error", Some("access_denied")), ("state", request.client_state.as_deref())],
+            ),
         },
         None => Outcome::Rejected,
     })
@@ -443,11 +458,16 @@ pub struct ConsentView {
 pub async fn consents(store: &dyn Store, device: &Device) -> Result<Vec<ConsentView>, AppError> {
     let mut out = Vec::new();
     for c in store.consents(&device.user_id).await? {
-        let merchant = store.client(&c.client_id).await?.map_or_else(
-            || Merchant { name: c.client_id.clone(), logo_url: None },
-            |client| Merchant::from(&client),
-        );
-        out.push(ConsentView { client_id: c.client_id, merchant, scopes: scope_views(&c.scopes), granted_at: rfc3339(c.granted_at) });
+        let merchant = store
+            .client(&c.client_id)
+            .await?
+            .map_or_else(|| Merchant { name: c.client_id.clone(), logo_url: None }, |client| Merchant::from(&client));
+        out.push(ConsentView {
+            client_id: c.client_id,
+            merchant,
+            scopes: scope_views(&c.scopes),
+            granted_at: rfc3339(c.granted_at),
+        });
     }
     Ok(out)
 }
@@ -462,7 +482,10 @@ mod tests {
 
     #[test]
     fn redirect_parameters_are_encoded_and_appended() {
-        assert_eq!(with_query("https://m.example/cb", &[("code", Some("a b")), ("state", None)]), "https://m.example/cb?code=a+b");
+        assert_eq!(
+            with_query("https://m.example/cb", &[("code", Some("a b")), ("state", None)]),
+            "https://m.example/cb?code=a+b"
+        );
         assert_eq!(
             with_query("https://m.example/cb?x=1", &[("error", Some("access_denied")), ("state", Some("s&t"))]),
             "https://m.example/cb?x=1&error=access_denied&state=s%26t"

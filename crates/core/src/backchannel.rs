@@ -134,7 +134,10 @@ fn hints(params: &Params) -> Result<Msisdn, OAuthError> {
     if given > 1 {
         return Err(OAuthError::InvalidRequest("exactly one hint may be given"));
     }
-    if params.get("login_hint_token").is_some() || params.get("id_token_hint").is_some() || params.get("user_code").is_some() {
+    if params.get("login_hint_token").is_some()
+        || params.get("id_token_hint").is_some()
+        || params.get("user_code").is_some()
+    {
         return Err(OAuthError::InvalidRequest("only login_hint is supported"));
     }
     let hint = params.get("login_hint").ok_or(OAuthError::InvalidRequest("login_hint is required"))?;
@@ -168,10 +171,13 @@ fn flow(client: &Client, params: &Params, settings: &Settings) -> Result<Flow, O
     match params.get("requested_flow") {
         None => match redirect_uri {
             None => Ok(Flow::InApp),
-            Some(_) => Err(OAuthError::InvalidRequest("redirect_uri is only allowed with requested_flow=login_to_webpage")),
+            Some(_) => {
+                Err(OAuthError::InvalidRequest("redirect_uri is only allowed with requested_flow=login_to_webpage"))
+            }
         },
         Some("login_to_webpage") => {
-            let uri = redirect_uri.ok_or(OAuthError::InvalidRequest("redirect_uri is required with login_to_webpage"))?;
+            let uri =
+                redirect_uri.ok_or(OAuthError::InvalidRequest("redirect_uri is required with login_to_webpage"))?;
             if !client.redirect_uris.iter().any(|r| r == uri) {
                 return Err(OAuthError::InvalidRequest("redirect_uri is not registered for this client"));
             }
@@ -187,7 +193,9 @@ fn flow(client: &Client, params: &Params, settings: &Settings) -> Result<Flow, O
 /// §3.2 `state`, `nonce`: optional, at most 512 characters.
 fn short_text(params: &Params, name: &str) -> Result<Option<String>, OAuthError> {
     match params.get(name) {
-        Some(v) if v.chars().count() > 512 => Err(OAuthError::InvalidRequest("state and nonce are limited to 512 characters")),
+        Some(v) if v.chars().count() > 512 => {
+            Err(OAuthError::InvalidRequest("state and nonce are limited to 512 characters"))
+        }
         v => Ok(v.map(str::to_owned)),
     }
 }
@@ -249,7 +257,11 @@ mod tests {
     fn binding_message_follows_the_pattern() {
         assert_eq!(binding_message(&params(&[("binding_message", "AB-123")])).unwrap().as_deref(), Some("AB-123"));
         for bad in ["ab-123", "ABCD", "ABCDEFGHI", "AB 123", "ÆØÅ12"] {
-            assert_eq!(binding_message(&params(&[("binding_message", bad)])), Err(OAuthError::InvalidBindingMessage), "{bad}");
+            assert_eq!(
+                binding_message(&params(&[("binding_message", bad)])),
+                Err(OAuthError::InvalidBindingMessage),
+                "{bad}"
+            );
         }
     }
 

@@ -30,7 +30,11 @@ impl Presented {
                 Ok(Self { method: AuthMethod::ClientSecretBasic, client_id, secret })
             }
             (None, Some(secret)) => match form_id {
-                Some(id) => Ok(Self { method: AuthMethod::ClientSecretPost, client_id: id.to_owned(), secret: secret.to_owned() }),
+                Some(id) => Ok(Self {
+                    method: AuthMethod::ClientSecretPost,
+                    client_id: id.to_owned(),
+                    secret: secret.to_owned(),
+                }),
                 None => Err(OAuthError::InvalidClient { basic: false }),
             },
             (None, None) => Err(OAuthError::InvalidClient { basic: false }),
@@ -80,9 +84,15 @@ mod tests {
     #[test]
     fn another_method_a_wrong_secret_or_an_unknown_client_is_invalid_client() {
         let basic = Presented::from_request(Some(Some(("c".into(), "s3cret".into()))), None, None).unwrap();
-        assert_eq!(basic.authenticate(Some(client(AuthMethod::ClientSecretPost))), Err(OAuthError::InvalidClient { basic: true }));
+        assert_eq!(
+            basic.authenticate(Some(client(AuthMethod::ClientSecretPost))),
+            Err(OAuthError::InvalidClient { basic: true })
+        );
         let post = Presented::from_request(None, Some("c"), Some("wrong")).unwrap();
-        assert_eq!(post.authenticate(Some(client(AuthMethod::ClientSecretPost))), Err(OAuthError::InvalidClient { basic: false }));
+        assert_eq!(
+            post.authenticate(Some(client(AuthMethod::ClientSecretPost))),
+            Err(OAuthError::InvalidClient { basic: false })
+        );
         assert!(post.authenticate(None).is_err());
         assert!(Presented::from_request(None, Some("c"), None).is_err());
         assert!(Presented::from_request(Some(None), None, None).is_err());

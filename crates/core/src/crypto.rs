@@ -127,8 +127,7 @@ impl PinHasher {
     fn argon2(&self) -> Argon2<'_> {
         // 1 MiB, 2 passes: about a millisecond. The pepper and the lockout carry the defence.
         let params = Params::new(1024, 2, 1, None).unwrap_or_default();
-        Argon2::new_with_secret(&self.pepper, Algorithm::Argon2id, Version::V0x13, params)
-            .unwrap_or_default()
+        Argon2::new_with_secret(&self.pepper, Algorithm::Argon2id, Version::V0x13, params).unwrap_or_default()
     }
 
     pub fn hash(&self, pin: &str) -> String {

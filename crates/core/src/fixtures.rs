@@ -90,7 +90,12 @@ pub struct Generated {
     pub lines: Vec<String>,
 }
 
-pub async fn import(store: &dyn Store, pins: &PinHasher, doc: &Fixtures, now: UnixTime) -> Result<Generated, ImportError> {
+pub async fn import(
+    store: &dyn Store,
+    pins: &PinHasher,
+    doc: &Fixtures,
+    now: UnixTime,
+) -> Result<Generated, ImportError> {
     let mut out = Generated::default();
     for c in &doc.clients {
         import_client(store, c, now, &mut out).await?;
@@ -101,7 +106,12 @@ pub async fn import(store: &dyn Store, pins: &PinHasher, doc: &Fixtures, now: Un
     Ok(out)
 }
 
-pub async fn import_client(store: &dyn Store, spec: &ClientSpec, now: UnixTime, out: &mut Generated) -> Result<(), ImportError> {
+pub async fn import_client(
+    store: &dyn Store,
+    spec: &ClientSpec,
+    now: UnixTime,
+    out: &mut Generated,
+) -> Result<(), ImportError> {
     let bad = |m: String| ImportError::Invalid(format!("client {}: {m}", spec.client_id));
     if spec.client_id.is_empty() || spec.client_id.len() > 255 {
         return Err(bad("client_id must be 1 to 255 characters".into()));
@@ -154,8 +164,9 @@ pub async fn import_user(
     now: UnixTime,
     out: &mut Generated,
 ) -> Result<(), ImportError> {
-    let phone = Msisdn::parse(&spec.phone_number)
-        .ok_or_else(|| ImportError::Invalid(format!("user {}: phone_number must be 47/45/358 + digits", spec.phone_number)))?;
+    let phone = Msisdn::parse(&spec.phone_number).ok_or_else(|| {
+        ImportError::Invalid(format!("user {}: phone_number must be 47/45/358 + digits", spec.phone_number))
+    })?;
     let bad = |m: &str| ImportError::Invalid(format!("user {phone}: {m}"));
     if let Some(b) = &spec.birthdate {
         crate::backchannel::age_at(b, now).ok_or_else(|| bad("birthdate must be YYYY-MM-DD"))?;
@@ -195,7 +206,8 @@ pub async fn import_user(
             Some(o) if pins.verify(&d.pin, &o.pin_hash) => o.pin_hash.clone(),
             _ => pins.hash(&d.pin),
         };
-        let unchanged = old.is_some_and(|o| o.token_hash == token_hash && o.pin_hash == pin_hash && o.app_version == d.app_version);
+        let unchanged =
+            old.is_some_and(|o| o.token_hash == token_hash && o.pin_hash == pin_hash && o.app_version == d.app_version);
         if !unchanged {
             store
                 .upsert_device(&Device {

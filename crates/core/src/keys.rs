@@ -64,7 +64,8 @@ impl StoredKey {
             Alg::Rs256 => {
                 let key = rsa::RsaPrivateKey::new(&mut OsRng, 2048).map_err(|e| e.to_string())?;
                 let der = key.to_pkcs1_der().map_err(|e| e.to_string())?.as_bytes().to_vec();
-                let jwk = json!({"e": b64url(&key.e().to_bytes_be()), "kty": "RSA", "n": b64url(&key.n().to_bytes_be())});
+                let jwk =
+                    json!({"e": b64url(&key.e().to_bytes_be()), "kty": "RSA", "n": b64url(&key.n().to_bytes_be())});
                 (der, jwk)
             }
             Alg::Es256 => {
@@ -102,11 +103,8 @@ impl StoredKey {
 
 /// The JWKS document for the published keys.
 pub fn jwks(keys: &[StoredKey], now: UnixTime) -> Value {
-    let keys: Vec<Value> = keys
-        .iter()
-        .filter(|k| k.published_at(now))
-        .filter_map(|k| serde_json::from_str(&k.public_jwk).ok())
-        .collect();
+    let keys: Vec<Value> =
+        keys.iter().filter(|k| k.published_at(now)).filter_map(|k| serde_json::from_str(&k.public_jwk).ok()).collect();
     json!({ "keys": keys })
 }
 

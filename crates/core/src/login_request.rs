@@ -32,9 +32,7 @@ impl Status {
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
-        [Status::Pending, Status::Approved, Status::Rejected, Status::Redeemed]
-            .into_iter()
-            .find(|v| v.as_str() == s)
+        [Status::Pending, Status::Approved, Status::Rejected, Status::Redeemed].into_iter().find(|v| v.as_str() == s)
     }
 }
 

@@ -102,7 +102,9 @@ pub struct NewLoginRequest {
 pub enum Insert {
     Inserted,
     /// The user has `max_pending` undecided, unexpired requests; the earliest expires then.
-    LimitReached { earliest_expiry: UnixTime },
+    LimitReached {
+        earliest_expiry: UnixTime,
+    },
 }
 
 /// A login request as a token poll saw it.
@@ -134,7 +136,7 @@ pub struct ConsentGrant {
 #[derive(Debug, Clone)]
 pub enum CodeExchange {
     /// First use: the request is now redeemed.
-    Redeemed(LoginRequest),
+    Redeemed(Box<LoginRequest>),
     /// The code was used before: tokens issued from it have been revoked.
     Replayed,
     /// Unknown, expired, or of another client.
@@ -145,11 +147,18 @@ pub enum CodeExchange {
 pub trait LoginRequestStore {
     /// Inserts the request only if the user has fewer than `max_pending` undecided,
     /// unexpired requests at `now` — one atomic statement, so racing inserts cannot exceed it.
-    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime) -> StoreResult<Insert>;
+    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
+    -> StoreResult<Insert>;
     /// The token poll, in one round trip: finds the request by `auth_req_id` hash and client,
     /// records the poll, and when a pending request is polled sooner than its interval grows
     /// the interval by `step`. `None` when unknown or of another client.
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, step: i64, now: UnixTime) -> StoreResult<Option<Polled>>;
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        step: i64,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>>;
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>>;
     /// The user's pending, unexpired requests, newest first.
     async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;
@@ -213,11 +222,29 @@ pub trait KeyStore {
 
 /// Everything a backend provides.
 pub trait Store:
-    ClientStore + UserStore + DeviceStore + EnrollmentStore + LoginRequestStore + TokenStore + ConsentStore + KeyStore + Send + Sync
+    ClientStore
+    + UserStore
+    + DeviceStore
+    + EnrollmentStore
+    + LoginRequestStore
+    + TokenStore
+    + ConsentStore
+    + KeyStore
+    + Send
+    + Sync
 {
 }
 
 impl<T> Store for T where
-    T: ClientStore + UserStore + DeviceStore + EnrollmentStore + LoginRequestStore + TokenStore + ConsentStore + KeyStore + Send + Sync
+    T: ClientStore
+        + UserStore
+        + DeviceStore
+        + EnrollmentStore
+        + LoginRequestStore
+        + TokenStore
+        + ConsentStore
+        + KeyStore
+        + Send
+        + Sync
 {
 }

@@ -9,7 +9,12 @@ use crate::model::{Address, AddressType, User};
 use crate::scope::Scope;
 use crate::store::Store;
 
-pub async fn handle(store: &dyn Store, keys: &DerivedKeys, access_token: &str, now: UnixTime) -> Result<Value, OAuthError> {
+pub async fn handle(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    access_token: &str,
+    now: UnixTime,
+) -> Result<Value, OAuthError> {
     let token = store
         .access_token(&sha256_hex(access_token))
         .await?
@@ -59,12 +64,9 @@ fn address_json(a: &Address) -> Value {
         AddressType::Work => "work",
         AddressType::Other => "other",
     };
-    let formatted = [a.street_address.as_str(), &format!("{} {}", a.postal_code, a.region).trim().to_owned(), a.country.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join("\n");
+    let place = format!("{} {}", a.postal_code, a.region);
+    let lines = [a.street_address.as_str(), place.trim(), a.country.as_str()];
+    let formatted = lines.iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join("\n");
     json!({
         "street_address": a.street_address, "postal_code": a.postal_code, "region": a.region,
         "country": a.country, "formatted": formatted, "address_type": address_type,

@@ -128,18 +128,31 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
     let id = random_id();
     let webpage = input.flow.as_deref() == Some("webpage");
     let hint = format!("urn:msisdn:{}", input.phone_number.trim());
-    let scope = if input.delegated_consents { "openid name email phoneNumber address delegatedConsents" } else { "openid name email phoneNumber address" };
+    let scope = if input.delegated_consents {
+        "openid name email phoneNumber address delegatedConsents"
+    } else {
+        "openid name email phoneNumber address"
+    };
     let redirect = format!("{}{WELCOME}", m.base);
     let mut form = vec![("login_hint", hint.as_str()), ("scope", scope)];
     if let Some(b) = input.binding_message.as_deref().filter(|b| !b.is_empty()) {
         form.push(("binding_message", b));
     }
     if webpage {
-        form.extend([("requested_flow", "login_to_webpage"), ("redirect_uri", redirect.as_str()), ("state", id.as_str())]);
+        form.extend([
+            ("requested_flow", "login_to_webpage"),
+            ("redirect_uri", redirect.as_str()),
+            ("state", id.as_str()),
+        ]);
     }
     let answer = match m.post(paths::BACKCHANNEL, &form).send().await {
         Ok(r) => (r.status(), r.json::<Value>().await.unwrap_or(Value::Null)),
-        Err(e) => return error(StatusCode::BAD_GATEWAY, json!({"error": "provider_unreachable", "error_description": e.to_string()})),
+        Err(e) => {
+            return error(
+                StatusCode::BAD_GATEWAY,
+                json!({"error": "provider_unreachable", "error_description": e.to_string()}),
+            );
+        }
     };
     let (status, body) = answer;
     let Some(auth_req_id) = body["auth_req_id"].as_str().filter(|_| status.is_success()) else {
@@ -223,7 +236,10 @@ async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response
     let id = q.state.unwrap_or_default();
     if q.error.is_some() {
         m.update(&id, |l| l.status = "rejected");
-        return page("Login cancelled", "<p data-testid=\"welcome-rejected\">You cancelled the login. Nothing was shared.</p>");
+        return page(
+            "Login cancelled",
+            "<p data-testid=\"welcome-rejected\">You cancelled the login. Nothing was shared.</p>",
+        );
     }
     let Some(code) = q.code else { return page("Demo Store", "<p>Nothing to see here.</p>") };
     let form = [("grant_type", "urn:vipps:params:grant-type:ciba-redirect"), ("code", code.as_str())];
@@ -232,9 +248,14 @@ async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response
         Ok(r) => {
             let body = r.json::<Value>().await.unwrap_or(Value::Null);
             let why = escape(body["error"].as_str().unwrap_or("error"));
-            return page("Login failed", &format!("<p data-testid=\"welcome-error\">The login could not be completed ({why}).</p>"));
+            return page(
+                "Login failed",
+                &format!("<p data-testid=\"welcome-error\">The login could not be completed ({why}).</p>"),
+            );
         }
-        Err(_) => return page("Login failed", "<p data-testid=\"welcome-error\">The provider could not be reached.</p>"),
+        Err(_) => {
+            return page("Login failed", "<p data-testid=\"welcome-error\">The provider could not be reached.</p>");
+        }
     };
     let profile = m.profile(&tokens).await;
     let name = profile.as_ref().and_then(|p| p["given_name"].as_str()).unwrap_or("there").to_owned();
@@ -242,7 +263,13 @@ async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response
         l.status = "approved";
         l.profile = profile;
     });
-    page("Welcome", &format!("<h1 data-testid=\"welcome-name\">Welcome, {}!</h1><p>You are logged in to Demo Store.</p>", escape(&name)))
+    page(
+        "Welcome",
+        &format!(
+            "<h1 data-testid=\"welcome-name\">Welcome, {}!</h1><p>You are logged in to Demo Store.</p>",
+            escape(&name)
+        ),
+    )
 }
 
 fn escape(s: &str) -> String {

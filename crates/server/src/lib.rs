@@ -22,7 +22,12 @@ use phonelogin_core::store::{Store, StoreError};
 pub use state::{AppState, SharedState};
 
 /// Generates the first signing key when the database has none.
-pub async fn ensure_signing_key(store: &dyn Store, keys: &DerivedKeys, alg: Alg, now: UnixTime) -> Result<(), StoreError> {
+pub async fn ensure_signing_key(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    alg: Alg,
+    now: UnixTime,
+) -> Result<(), StoreError> {
     if store.signing_keys().await?.iter().any(|k| k.active) {
         return Ok(());
     }

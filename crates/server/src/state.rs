@@ -90,7 +90,8 @@ impl AppState {
             return Ok(signer.clone());
         }
         let keys = self.store.signing_keys().await?;
-        let active = keys.iter().find(|k| k.active).ok_or_else(|| OAuthError::Unavailable("no active signing key".into()))?;
+        let active =
+            keys.iter().find(|k| k.active).ok_or_else(|| OAuthError::Unavailable("no active signing key".into()))?;
         let current = self.signer.read().ok().and_then(|s| s.as_ref().map(|(_, s)| s.clone()));
         let signer = match current {
             Some(s) if s.kid() == active.kid => s,

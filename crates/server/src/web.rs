@@ -13,7 +13,11 @@ pub fn file(path: &str) -> Response {
     match Web::get(path) {
         Some(f) => {
             let cache = if path.ends_with("sw.js") || path.ends_with(".html") { "no-cache" } else { "max-age=300" };
-            ([(header::CONTENT_TYPE, f.metadata.mimetype().to_owned()), (header::CACHE_CONTROL, cache.to_owned())], f.data).into_response()
+            (
+                [(header::CONTENT_TYPE, f.metadata.mimetype().to_owned()), (header::CACHE_CONTROL, cache.to_owned())],
+                f.data,
+            )
+                .into_response()
         }
         None => (StatusCode::NOT_FOUND, "not found").into_response(),
     }

@@ -22,7 +22,10 @@ impl TokenRequest {
         let grant_type = params.get("grant_type").ok_or(OAuthError::InvalidRequest("grant_type is required"))?;
         match grant_type {
             GRANT_CIBA => Ok(Self::Ciba {
-                auth_req_id: params.get("auth_req_id").ok_or(OAuthError::InvalidRequest("auth_req_id is required"))?.to_owned(),
+                auth_req_id: params
+                    .get("auth_req_id")
+                    .ok_or(OAuthError::InvalidRequest("auth_req_id is required"))?
+                    .to_owned(),
             }),
             GRANT_CIBA_REDIRECT => Ok(Self::CibaRedirect {
                 code: params.get("code").ok_or(OAuthError::InvalidRequest("code is required"))?.to_owned(),
@@ -69,7 +72,13 @@ mod tests {
         assert_eq!(parse(&[("grant_type", "password")]), Err(OAuthError::UnsupportedGrantType));
         assert_eq!(parse(&[]).unwrap_err().code(), "invalid_request");
         assert_eq!(parse(&[("grant_type", GRANT_CIBA)]).unwrap_err().code(), "invalid_request");
-        assert_eq!(parse(&[("grant_type", GRANT_CIBA), ("auth_req_id", "x")]), Ok(TokenRequest::Ciba { auth_req_id: "x".into() }));
-        assert_eq!(parse(&[("grant_type", GRANT_CIBA_REDIRECT), ("code", "c")]), Ok(TokenRequest::CibaRedirect { code: "c".into() }));
+        assert_eq!(
+            parse(&[("grant_type", GRANT_CIBA), ("auth_req_id", "x")]),
+            Ok(TokenRequest::Ciba { auth_req_id: "x".into() })
+        );
+        assert_eq!(
+            parse(&[("grant_type", GRANT_CIBA_REDIRECT), ("code", "c")]),
+            Ok(TokenRequest::CibaRedirect { code: "c".into() })
+        );
     }
 }

@@ -13,7 +13,11 @@ pub async fn list(State(s): State<SharedState>, AuthDevice(d): AuthDevice) -> Re
     Ok(Json(json!({"consents": app::consents(s.store.as_ref(), &d).await?})))
 }
 
-pub async fn revoke(State(s): State<SharedState>, AuthDevice(d): AuthDevice, Path(client_id): Path<String>) -> Result<StatusCode, AppResponse> {
+pub async fn revoke(
+    State(s): State<SharedState>,
+    AuthDevice(d): AuthDevice,
+    Path(client_id): Path<String>,
+) -> Result<StatusCode, AppResponse> {
     app::revoke(s.store.as_ref(), &d, &client_id, s.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -30,7 +30,12 @@ pub async fn stream(
 }
 
 /// Runs until the device disconnects (the receiver is dropped).
-async fn forward(s: SharedState, mut hub: broadcast::Receiver<Event>, user_id: String, tx: mpsc::Sender<Result<SseEvent, Infallible>>) {
+async fn forward(
+    s: SharedState,
+    mut hub: broadcast::Receiver<Event>,
+    user_id: String,
+    tx: mpsc::Sender<Result<SseEvent, Infallible>>,
+) {
     // Requests shown on this stream, by the instant they expire.
     let mut shown: BTreeMap<String, Instant> = BTreeMap::new();
     loop {
@@ -76,7 +81,10 @@ async fn render(s: &SharedState, event: Event, shown: &mut BTreeMap<String, Inst
         }
         Event::LoginRequestClosed { request_id, reason, .. } => {
             shown.remove(&request_id);
-            SseEvent::default().event("login_request_closed").json_data(json!({"id": request_id, "reason": reason})).ok()
+            SseEvent::default()
+                .event("login_request_closed")
+                .json_data(json!({"id": request_id, "reason": reason}))
+                .ok()
         }
     }
 }

@@ -18,7 +18,11 @@ pub async fn list(State(s): State<SharedState>, AuthDevice(d): AuthDevice) -> Re
     Ok(Json(json!({"login_requests": views})))
 }
 
-pub async fn show(State(s): State<SharedState>, AuthDevice(d): AuthDevice, Path(id): Path<String>) -> Result<Json<LoginRequestView>, AppResponse> {
+pub async fn show(
+    State(s): State<SharedState>,
+    AuthDevice(d): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<LoginRequestView>, AppResponse> {
     Ok(Json(app::view(s.store.as_ref(), &d, &id, s.clock.now()).await?))
 }
 
@@ -40,7 +44,11 @@ pub async fn approve(
     Ok(Json(outcome))
 }
 
-pub async fn reject(State(s): State<SharedState>, AuthDevice(d): AuthDevice, Path(id): Path<String>) -> Result<Json<Outcome>, AppResponse> {
+pub async fn reject(
+    State(s): State<SharedState>,
+    AuthDevice(d): AuthDevice,
+    Path(id): Path<String>,
+) -> Result<Json<Outcome>, AppResponse> {
     let outcome = app::reject(s.store.as_ref(), &d, &id, s.clock.now()).await?;
     closed(&s, &d.user_id, &id, "rejected").await;
     Ok(Json(outcome))

@@ -12,7 +12,11 @@ use super::{authenticate, form};
 use crate::error::OAuthResponse;
 use crate::state::SharedState;
 
-pub async fn handle(State(s): State<SharedState>, headers: HeaderMap, body: Bytes) -> Result<impl IntoResponse, OAuthResponse> {
+pub async fn handle(
+    State(s): State<SharedState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<impl IntoResponse, OAuthResponse> {
     let now = s.clock.now();
     let params = form(&headers, &body)?;
     let client = authenticate(&s, &headers, &params).await?;

@@ -13,7 +13,8 @@ use crate::state::SharedState;
 
 pub async fn openid_configuration(State(s): State<SharedState>) -> impl IntoResponse {
     let scopes: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-    let mut claims = vec!["iss", "sub", "aud", "iat", "exp", "auth_time", "jti", "sid", "at_hash", "auth_req_id", "nonce"];
+    let mut claims =
+        vec!["iss", "sub", "aud", "iat", "exp", "auth_time", "jti", "sid", "at_hash", "auth_req_id", "nonce"];
     claims.extend(Scope::ALL.iter().flat_map(|s| s.claims().iter().copied()).filter(|c| *c != "sub" && *c != "sid"));
     let doc = json!({
         "issuer": s.issuer,

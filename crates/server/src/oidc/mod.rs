@@ -46,7 +46,8 @@ fn basic(headers: &HeaderMap) -> Option<Option<(String, String)>> {
 }
 
 fn form_decode(s: &str) -> Option<String> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&format!("v={}", s.replace('&', "%26").replace('=', "%3D"))).ok()?;
+    let pairs: Vec<(String, String)> =
+        serde_urlencoded::from_str(&format!("v={}", s.replace('&', "%26").replace('=', "%3D"))).ok()?;
     pairs.into_iter().next().map(|(_, v)| v)
 }
 
@@ -65,7 +66,10 @@ mod tests {
     #[test]
     fn basic_credentials_are_base64_of_urlencoded_parts() {
         let mut h = HeaderMap::new();
-        h.insert(header::AUTHORIZATION, HeaderValue::from_str(&format!("Basic {}", STANDARD.encode("my%20client:s%3Ac+r"))).unwrap());
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_str(&format!("Basic {}", STANDARD.encode("my%20client:s%3Ac+r"))).unwrap(),
+        );
         assert_eq!(basic(&h), Some(Some(("my client".into(), "s:c r".into()))));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic !!!"));
         assert_eq!(basic(&h), Some(None));

@@ -5,13 +5,24 @@ use serde_json::json;
 use crate::helpers::*;
 
 async fn enroll(app: &TestApp, phone: &str, pin: &str) -> String {
-    let (s, b) = body(app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap()).await;
+    let (s, b) = body(
+        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap(),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     let enrollment = b["enrollment_id"].as_str().unwrap().to_owned();
     let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
     let code = outbox["messages"][0]["code"].as_str().unwrap().to_owned();
     let verify = json!({"code": code, "pin": pin, "device_name": "Test phone", "app_version": "1.2.0"});
-    let (s, b) = body(app.http.post(app.url(&format!("/app-api/v1/enrollments/{enrollment}/verify"))).json(&verify).send().await.unwrap()).await;
+    let (s, b) = body(
+        app.http
+            .post(app.url(&format!("/app-api/v1/enrollments/{enrollment}/verify")))
+            .json(&verify)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     assert_eq!(s, 200, "{b}");
     b["device_token"].as_str().unwrap().to_owned()
 }
@@ -28,17 +39,32 @@ async fn enrollment_with_the_one_time_code_gives_a_device_that_can_approve() {
 #[tokio::test]
 async fn a_wrong_enrollment_code_is_refused_and_the_code_dies_after_five_tries() {
     let app = spawn_with(Options { dev: true, ..Options::default() }).await;
-    let (_, b) = body(app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": ADA})).send().await.unwrap()).await;
+    let (_, b) = body(
+        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": ADA})).send().await.unwrap(),
+    )
+    .await;
     let id = b["enrollment_id"].as_str().unwrap();
     let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
     let code = outbox["messages"][0]["code"].as_str().unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
     let url = app.url(&format!("/app-api/v1/enrollments/{id}/verify"));
     for _ in 0..5 {
-        let r = app.http.post(&url).json(&json!({"code": wrong, "pin": "1234", "device_name": "x", "app_version": "1.0.0"})).send().await.unwrap();
+        let r = app
+            .http
+            .post(&url)
+            .json(&json!({"code": wrong, "pin": "1234", "device_name": "x", "app_version": "1.0.0"}))
+            .send()
+            .await
+            .unwrap();
         assert_error(r, 400, "invalid_code").await;
     }
-    let r = app.http.post(&url).json(&json!({"code": code, "pin": "1234", "device_name": "x", "app_version": "1.0.0"})).send().await.unwrap();
+    let r = app
+        .http
+        .post(&url)
+        .json(&json!({"code": code, "pin": "1234", "device_name": "x", "app_version": "1.0.0"}))
+        .send()
+        .await
+        .unwrap();
     assert_error(r, 400, "invalid_code").await;
 }
 
@@ -51,7 +77,13 @@ async fn enrollment_refuses_unknown_numbers_bad_pins_and_bad_json() {
     assert_error(post(json!({"phone": 1})).await.unwrap(), 400, "invalid_request").await;
     let (_, b) = body(post(json!({"phone_number": ADA})).await.unwrap()).await;
     let url = app.url(&format!("/app-api/v1/enrollments/{}/verify", b["enrollment_id"].as_str().unwrap()));
-    let r = app.http.post(&url).json(&json!({"code": "1", "pin": "12", "device_name": "x", "app_version": "1.0.0"})).send().await.unwrap();
+    let r = app
+        .http
+        .post(&url)
+        .json(&json!({"code": "1", "pin": "12", "device_name": "x", "app_version": "1.0.0"}))
+        .send()
+        .await
+        .unwrap();
     assert_error(r, 400, "invalid_pin").await;
 }
 
@@ -73,14 +105,18 @@ async fn an_unknown_device_token_is_401() {
 async fn the_request_view_shows_merchant_scopes_binding_message_and_time_left() {
     let app = spawn_app().await;
     let hint = format!("urn:msisdn:{ADA}");
-    app.backchannel(SHOP, &[("login_hint", &hint), ("scope", "openid name email"), ("binding_message", "AB-123")]).await;
+    app.backchannel(SHOP, &[("login_hint", &hint), ("scope", "openid name email"), ("binding_message", "AB-123")])
+        .await;
     app.clock.advance(10);
     let (_, list) = body(app.app_get(ADA_DEVICE, "/login-requests").await).await;
     let v = &list["login_requests"][0];
     assert_eq!(v["merchant"]["name"], "Shop");
     assert_eq!(v["merchant"]["logo_url"], "https://shop.example/logo.png");
     assert_eq!(v["binding_message"], "AB-123");
-    assert_eq!(v["scopes"], json!([{"scope": "name", "label": {"EN": "Name", "NO": "Navn"}}, {"scope": "email", "label": {"EN": "Email address", "NO": "E-postadresse"}}]));
+    assert_eq!(
+        v["scopes"],
+        json!([{"scope": "name", "label": {"EN": "Name", "NO": "Navn"}}, {"scope": "email", "label": {"EN": "Email address", "NO": "E-postadresse"}}])
+    );
     assert_eq!(v["expires_in"], 590);
     assert_eq!(v["flow"], "in_app");
     assert!(v["expires_at"].as_str().unwrap().ends_with('Z'));
@@ -128,7 +164,12 @@ async fn approving_twice_after_rejection_or_after_expiry_is_409_and_changes_noth
     let id = app.newest_request(ADA_DEVICE).await;
     assert_eq!(app.approve(ADA_DEVICE, &id, "1234").await.status(), 200);
     assert_error(app.approve(ADA_DEVICE, &id, "1234").await, 409, "request_closed").await;
-    assert_error(app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/reject"), json!({})).await, 409, "request_closed").await;
+    assert_error(
+        app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/reject"), json!({})).await,
+        409,
+        "request_closed",
+    )
+    .await;
     assert_eq!(app.poll(SHOP, &first).await.status(), 200);
 
     let second = app.start(SHOP, ADA, "openid").await;
@@ -151,7 +192,8 @@ async fn another_users_request_is_404_and_untouched() {
     let id = app.newest_request(ADA_DEVICE).await;
     assert_error(app.app_get(ALAN_DEVICE, &format!("/login-requests/{id}")).await, 404, "not_found").await;
     assert_error(app.approve(ALAN_DEVICE, &id, "4321").await, 404, "not_found").await;
-    assert_error(app.app_post(ALAN_DEVICE, &format!("/login-requests/{id}/reject"), json!({})).await, 404, "not_found").await;
+    assert_error(app.app_post(ALAN_DEVICE, &format!("/login-requests/{id}/reject"), json!({})).await, 404, "not_found")
+        .await;
     assert_error(app.poll(SHOP, &auth_req_id).await, 400, "authorization_pending").await;
 }
 
@@ -160,7 +202,14 @@ async fn a_malformed_approval_body_is_invalid_request() {
     let app = spawn_app().await;
     app.start(SHOP, ADA, "openid").await;
     let id = app.newest_request(ADA_DEVICE).await;
-    let r = app.http.post(app.url(&format!("/app-api/v1/login-requests/{id}/approve"))).bearer_auth(ADA_DEVICE).body("pin=1234").send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url(&format!("/app-api/v1/login-requests/{id}/approve")))
+        .bearer_auth(ADA_DEVICE)
+        .body("pin=1234")
+        .send()
+        .await
+        .unwrap();
     assert_error(r, 400, "invalid_request").await;
 }
 
@@ -187,7 +236,8 @@ async fn the_event_stream_pushes_a_started_login_and_its_end() {
     assert!(text.contains(&id));
     assert_eq!(app.approve(ADA_DEVICE, &id, "1234").await.status(), 200);
     while !text.contains("login_request_closed") {
-        let chunk = tokio::time::timeout_at(deadline, stream.next()).await.expect("closed event within 10 s").unwrap().unwrap();
+        let chunk =
+            tokio::time::timeout_at(deadline, stream.next()).await.expect("closed event within 10 s").unwrap().unwrap();
         text.push_str(&String::from_utf8_lossy(&chunk));
     }
     assert!(text.contains(&format!("{{\"id\":\"{id}\",\"reason\":\"approved\"}}")), "{text}");

@@ -29,7 +29,14 @@ async fn login_hint_missing_is_invalid_request() {
 
 #[tokio::test]
 async fn login_hint_of_bad_form_is_invalid_request() {
-    for hint in ["4712345678", "urn:msisdn:+4712345678", "urn:msisdn:47123", "urn:msisdn:4612345678", "urn:mobilenumber:4712345678", "tel:4712345678"] {
+    for hint in [
+        "4712345678",
+        "urn:msisdn:+4712345678",
+        "urn:msisdn:47123",
+        "urn:msisdn:4612345678",
+        "urn:mobilenumber:4712345678",
+        "tel:4712345678",
+    ] {
         refused(&[("login_hint", hint), ("scope", "openid")], 400, "invalid_request").await;
     }
 }
@@ -94,7 +101,8 @@ async fn nin_for_a_client_not_approved_for_it_is_invalid_scope() {
 #[tokio::test]
 async fn binding_message_outside_the_pattern_is_invalid_binding_message() {
     for m in ["abc-12", "AB12", "ABCDEFGH9", "AB 123", "AB_123", "ÅØ-123"] {
-        refused(&[("login_hint", HINT), ("scope", "openid"), ("binding_message", m)], 400, "invalid_binding_message").await;
+        refused(&[("login_hint", HINT), ("scope", "openid"), ("binding_message", m)], 400, "invalid_binding_message")
+            .await;
     }
     let app = spawn_app().await;
     let r = app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("binding_message", "AB-123")]).await;
@@ -108,21 +116,42 @@ async fn requested_flow_other_than_login_to_webpage_is_invalid_request() {
 
 #[tokio::test]
 async fn redirect_uri_is_required_with_login_to_webpage_and_forbidden_otherwise() {
-    refused(&[("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage")], 400, "invalid_request").await;
-    refused(&[("login_hint", HINT), ("scope", "openid"), ("redirect_uri", "https://shop.example/cb")], 400, "invalid_request").await;
+    refused(
+        &[("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage")],
+        400,
+        "invalid_request",
+    )
+    .await;
+    refused(
+        &[("login_hint", HINT), ("scope", "openid"), ("redirect_uri", "https://shop.example/cb")],
+        400,
+        "invalid_request",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn redirect_uri_must_equal_a_registered_uri_exactly() {
-    for uri in ["https://shop.example/cb/", "https://shop.example/cb?x=1", "https://evil.example/cb", "HTTPS://shop.example/cb"] {
-        let params = [("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage"), ("redirect_uri", uri)];
+    for uri in [
+        "https://shop.example/cb/",
+        "https://shop.example/cb?x=1",
+        "https://evil.example/cb",
+        "HTTPS://shop.example/cb",
+    ] {
+        let params =
+            [("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage"), ("redirect_uri", uri)];
         refused(&params, 400, "invalid_request").await;
     }
 }
 
 #[tokio::test]
 async fn http_redirect_uri_is_refused_unless_dev() {
-    let params = [("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage"), ("redirect_uri", "http://shop.example/insecure")];
+    let params = [
+        ("login_hint", HINT),
+        ("scope", "openid"),
+        ("requested_flow", "login_to_webpage"),
+        ("redirect_uri", "http://shop.example/insecure"),
+    ];
     refused(&params, 400, "invalid_request").await;
     let dev = spawn_with(Options { dev: true, ..Options::default() }).await;
     assert_eq!(dev.backchannel(SHOP, &params).await.status(), 200);
@@ -135,7 +164,12 @@ async fn state_or_nonce_over_512_characters_is_invalid_request() {
     refused(&[("login_hint", HINT), ("scope", "openid"), ("nonce", &long)], 400, "invalid_request").await;
     let app = spawn_app().await;
     let ok = "y".repeat(512);
-    assert_eq!(app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("nonce", &ok), ("state", &ok)]).await.status(), 200);
+    assert_eq!(
+        app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("nonce", &ok), ("state", &ok)])
+            .await
+            .status(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -148,9 +182,13 @@ async fn requested_expiry_not_a_positive_integer_is_invalid_request() {
 #[tokio::test]
 async fn the_request_lives_the_requested_expiry_capped_at_600() {
     let app = spawn_app().await;
-    let (_, b) = body(app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("requested_expiry", "120")]).await).await;
+    let (_, b) =
+        body(app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("requested_expiry", "120")]).await)
+            .await;
     assert_eq!(b["expires_in"], 120);
-    let (_, b) = body(app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("requested_expiry", "86400")]).await).await;
+    let (_, b) =
+        body(app.backchannel(SHOP, &[("login_hint", HINT), ("scope", "openid"), ("requested_expiry", "86400")]).await)
+            .await;
     assert_eq!(b["expires_in"], 600);
 }
 
@@ -195,18 +233,32 @@ async fn over_max_pending_per_user_is_429_with_retry_after() {
     // Another user is not affected, and a decided request frees a place.
     app.start(SHOP, ALAN, "openid").await;
     let id = app.newest_request(ADA_DEVICE).await;
-    assert_eq!(app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/reject"), serde_json::json!({})).await.status(), 200);
+    assert_eq!(
+        app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/reject"), serde_json::json!({})).await.status(),
+        200
+    );
     app.start(SHOP, ADA, "openid").await;
 }
 
 #[tokio::test]
 async fn malformed_requests_never_get_a_5xx() {
     let app = spawn_app().await;
-    let bodies: [&[u8]; 6] = [b"", b"%%%", b"a=%ZZ", b"\xff\xfe", b"login_hint=&scope=", b"scope=openid&&&=&login_hint=urn%3Amsisdn%3A4712345678"];
+    let bodies: [&[u8]; 6] = [
+        b"",
+        b"%%%",
+        b"a=%ZZ",
+        b"\xff\xfe",
+        b"login_hint=&scope=",
+        b"scope=openid&&&=&login_hint=urn%3Amsisdn%3A4712345678",
+    ];
     for path in ["/vipps-login-ciba/api/backchannel/authentication", "/access-management-1.0/access/oauth2/token"] {
         for b in bodies {
             for auth in [None, Some("Basic !!!"), Some("Basic c2hvcDpzaG9wLXNlY3JldA=="), Some("Bearer x")] {
-                let mut req = app.http.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body(b.to_vec());
+                let mut req = app
+                    .http
+                    .post(app.url(path))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(b.to_vec());
                 if let Some(a) = auth {
                     req = req.header("authorization", a);
                 }

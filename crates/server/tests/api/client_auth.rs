@@ -18,7 +18,13 @@ async fn an_unknown_client_is_invalid_client() {
 #[tokio::test]
 async fn no_credentials_is_invalid_client() {
     let app = spawn_app().await;
-    let r = app.http.post(app.url("/access-management-1.0/access/oauth2/token")).form(&[("grant_type", CIBA), ("client_id", "shop")]).send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url("/access-management-1.0/access/oauth2/token"))
+        .form(&[("grant_type", CIBA), ("client_id", "shop")])
+        .send()
+        .await
+        .unwrap();
     assert!(r.headers().get("www-authenticate").is_none());
     assert_error(r, 401, "invalid_client").await;
 }

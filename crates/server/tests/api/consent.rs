@@ -15,7 +15,9 @@ async fn a_first_login_needs_consent_and_approving_without_it_changes_nothing() 
     let view = open_view(&app, ADA_DEVICE).await;
     assert_eq!(view["needs_consent"], true);
     let id = view["id"].as_str().unwrap();
-    let r = app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/approve"), json!({"pin": "1234", "consent": false})).await;
+    let r = app
+        .app_post(ADA_DEVICE, &format!("/login-requests/{id}/approve"), json!({"pin": "1234", "consent": false}))
+        .await;
     assert_error(r, 400, "consent_required").await;
     assert_error(app.poll(SHOP, &auth_req_id).await, 400, "authorization_pending").await;
     assert_eq!(app.approve(ADA_DEVICE, id, "1234").await.status(), 200);
@@ -73,7 +75,8 @@ async fn revoking_consent_brings_the_consent_step_back_and_is_audited() {
     assert_eq!(r.status(), 404);
     let user = app.store.user_by_phone(&phonelogin_core::msisdn::Msisdn::parse(ADA).unwrap()).await.unwrap().unwrap();
     let audit = app.store.consent_audit(&user.user_id).await.unwrap();
-    let actions: Vec<(&str, &str)> = audit.iter().map(|(_, a, s, sc)| (a.as_str(), if s == "shop" { sc.as_str() } else { "" })).collect();
+    let actions: Vec<(&str, &str)> =
+        audit.iter().map(|(_, a, s, sc)| (a.as_str(), if s == "shop" { sc.as_str() } else { "" })).collect();
     assert_eq!(actions, vec![("grant", "name"), ("revoke", "name")]);
 }
 
@@ -82,7 +85,12 @@ async fn pairwise_sub_differs_between_merchants_and_is_shared_within_a_sector() 
     let app = spawn_app().await;
     let sub = |t: serde_json::Value, aud: &'static str| {
         let app = &app;
-        async move { crate::token::verify_id_token(app, t["id_token"].as_str().unwrap(), aud).await["sub"].as_str().unwrap().to_owned() }
+        async move {
+            crate::token::verify_id_token(app, t["id_token"].as_str().unwrap(), aud).await["sub"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
     };
     let shop = sub(app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid").await, "shop").await;
     let web = sub(app.login(SHOP_WEB, ADA, ADA_DEVICE, "1234", "openid").await, "shop-web").await;

@@ -4,11 +4,18 @@ use serde_json::{Value, json};
 use crate::helpers::*;
 
 async fn enroll_demo_phone(app: &TestApp, phone: &str) -> String {
-    let (_, b) = body(app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap()).await;
+    let (_, b) = body(
+        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap(),
+    )
+    .await;
     let id = b["enrollment_id"].as_str().unwrap();
     let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
-    let verify = json!({"code": outbox["messages"][0]["code"], "pin": "1234", "device_name": "demo", "app_version": "1.0.0"});
-    let (_, b) = body(app.http.post(app.url(&format!("/app-api/v1/enrollments/{id}/verify"))).json(&verify).send().await.unwrap()).await;
+    let verify =
+        json!({"code": outbox["messages"][0]["code"], "pin": "1234", "device_name": "demo", "app_version": "1.0.0"});
+    let (_, b) = body(
+        app.http.post(app.url(&format!("/app-api/v1/enrollments/{id}/verify"))).json(&verify).send().await.unwrap(),
+    )
+    .await;
     b["device_token"].as_str().unwrap().to_owned()
 }
 
@@ -25,7 +32,13 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
         assert!(text.len() > 100 && !text.contains(&secret), "{page}");
     }
     let device = enroll_demo_phone(&app, "4712345678").await;
-    let r = app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4712345678", "binding_message": "POS-42"})).send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url("/demo/api/logins"))
+        .json(&json!({"phone_number": "4712345678", "binding_message": "POS-42"}))
+        .send()
+        .await
+        .unwrap();
     let (s, b) = body(r).await;
     assert_eq!(s, 200, "{b}");
     let id = b["id"].as_str().unwrap();
@@ -43,11 +56,15 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
 async fn the_pos_shows_a_rejection_and_provider_refusals() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
     let device = enroll_demo_phone(&app, "4798765432").await;
-    let (_, b) = body(app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4798765432"})).send().await.unwrap()).await;
+    let (_, b) = body(
+        app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4798765432"})).send().await.unwrap(),
+    )
+    .await;
     let rid = app.newest_request(&device).await;
     app.app_post(&device, &format!("/login-requests/{rid}/reject"), json!({})).await;
     assert_eq!(demo_status(&app, b["id"].as_str().unwrap()).await["status"], "rejected");
-    let r = app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4799999999"})).send().await.unwrap();
+    let r =
+        app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4799999999"})).send().await.unwrap();
     assert_error_body(r, 400, "unknown_user_id").await;
 }
 
@@ -60,7 +77,15 @@ async fn assert_error_body(r: reqwest::Response, status: u16, error: &str) {
 async fn the_web_page_flow_lands_on_the_welcome_page_with_the_users_name() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
     let device = enroll_demo_phone(&app, "4711111111").await;
-    let (_, b) = body(app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4711111111", "flow": "webpage"})).send().await.unwrap()).await;
+    let (_, b) = body(
+        app.http
+            .post(app.url("/demo/api/logins"))
+            .json(&json!({"phone_number": "4711111111", "flow": "webpage"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
     let rid = app.newest_request(&device).await;
     let (_, out) = body(app.approve(&device, &rid, "1234").await).await;
     let url = out["redirect_url"].as_str().unwrap();

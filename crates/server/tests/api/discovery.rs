@@ -4,7 +4,8 @@ use crate::helpers::*;
 #[tokio::test]
 async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
     let app = spawn_app().await;
-    let r = app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap();
+    let r =
+        app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap();
     assert_eq!(r.headers()["cache-control"], "max-age=3600");
     let (s, d) = body(r).await;
     assert_eq!(s, 200);
@@ -19,7 +20,10 @@ async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
     assert_eq!(d["subject_types_supported"], serde_json::json!(["pairwise"]));
     assert_eq!(d["backchannel_token_delivery_modes_supported"], serde_json::json!(["poll"]));
     assert!(d["backchannel_user_code_parameter_supported"].is_boolean());
-    assert_eq!(d["token_endpoint_auth_methods_supported"], serde_json::json!(["client_secret_basic", "client_secret_post"]));
+    assert_eq!(
+        d["token_endpoint_auth_methods_supported"],
+        serde_json::json!(["client_secret_basic", "client_secret_post"])
+    );
     for scope in ["openid", "name", "email", "phoneNumber", "address", "birthDate", "nin", "delegatedConsents"] {
         assert!(d["scopes_supported"].as_array().unwrap().iter().any(|s| s == scope), "{scope}");
     }
@@ -32,7 +36,10 @@ async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
 #[tokio::test]
 async fn every_url_the_discovery_document_lists_answers() {
     let app = spawn_app().await;
-    let (_, d) = body(app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap()).await;
+    let (_, d) = body(
+        app.http.get(app.url("/access-management-1.0/access/.well-known/openid-configuration")).send().await.unwrap(),
+    )
+    .await;
     let (s, jwks) = body(app.http.get(d["jwks_uri"].as_str().unwrap()).send().await.unwrap()).await;
     assert_eq!(s, 200);
     assert_eq!(jwks["keys"][0]["kty"], "RSA");

@@ -143,7 +143,13 @@ impl TestApp {
     }
 
     pub async fn token(&self, client: (&str, &str), params: &[(&str, &str)]) -> Response {
-        self.http.post(self.url("/access-management-1.0/access/oauth2/token")).basic_auth(client.0, Some(client.1)).form(params).send().await.unwrap()
+        self.http
+            .post(self.url("/access-management-1.0/access/oauth2/token"))
+            .basic_auth(client.0, Some(client.1))
+            .form(params)
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn poll(&self, client: (&str, &str), auth_req_id: &str) -> Response {

@@ -27,7 +27,8 @@ async fn approve_racing_reject_has_exactly_one_winner_and_the_merchant_sees_it()
         let auth_req_id = app.start(OTHER, ADA, "openid").await;
         let id = app.newest_request(ADA_DEVICE).await;
         let reject_path = format!("/login-requests/{id}/reject");
-        let (a, r) = tokio::join!(app.approve(ADA_DEVICE, &id, "1234"), app.app_post(ADA_DEVICE, &reject_path, json!({})));
+        let (a, r) =
+            tokio::join!(app.approve(ADA_DEVICE, &id, "1234"), app.app_post(ADA_DEVICE, &reject_path, json!({})));
         let (a, r) = (a.status().as_u16(), r.status().as_u16());
         assert!((a == 200) ^ (r == 200), "approve {a}, reject {r}");
         let poll = app.poll(OTHER, &auth_req_id).await;

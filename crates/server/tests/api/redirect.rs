@@ -8,7 +8,13 @@ const HINT: &str = "urn:msisdn:4712345678";
 
 /// Starts a web-page login for Ada and approves it; returns (auth_req_id, redirect_url).
 async fn approved_webpage_login(app: &TestApp, state: &str) -> (String, String) {
-    let params = [("login_hint", HINT), ("scope", "openid name"), ("requested_flow", "login_to_webpage"), ("redirect_uri", "https://shop.example/cb"), ("state", state)];
+    let params = [
+        ("login_hint", HINT),
+        ("scope", "openid name"),
+        ("requested_flow", "login_to_webpage"),
+        ("redirect_uri", "https://shop.example/cb"),
+        ("state", state),
+    ];
     let (s, b) = body(app.backchannel(SHOP, &params).await).await;
     assert_eq!(s, 200, "{b}");
     let id = app.newest_request(ADA_DEVICE).await;
@@ -70,7 +76,13 @@ async fn the_code_is_bound_to_its_client_and_lives_60_seconds() {
 #[tokio::test]
 async fn rejection_sends_the_browser_back_with_access_denied_and_state() {
     let app = spawn_app().await;
-    let params = [("login_hint", HINT), ("scope", "openid"), ("requested_flow", "login_to_webpage"), ("redirect_uri", "https://shop.example/cb"), ("state", "xyz")];
+    let params = [
+        ("login_hint", HINT),
+        ("scope", "openid"),
+        ("requested_flow", "login_to_webpage"),
+        ("redirect_uri", "https://shop.example/cb"),
+        ("state", "xyz"),
+    ];
     let auth_req_id = body(app.backchannel(SHOP, &params).await).await.1["auth_req_id"].as_str().unwrap().to_owned();
     let id = app.newest_request(ADA_DEVICE).await;
     let (_, out) = body(app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/reject"), json!({})).await).await;
@@ -102,9 +114,18 @@ async fn the_form_is_shown_and_a_required_consent_left_unticked_is_refused() {
     let form = &view["delegated_consents"];
     assert_eq!(form["heading"]["NO"], "Bli medlem");
     assert_eq!(form["terms_url"], "https://club.example/terms");
-    assert_eq!(form["consents"][0], json!({"id": "email", "required": true, "text": {"EN": "Receive offers via email", "NO": "Motta tilbud på e-post"}, "previous_answer": null}));
+    assert_eq!(
+        form["consents"][0],
+        json!({"id": "email", "required": true, "text": {"EN": "Receive offers via email", "NO": "Motta tilbud på e-post"}, "previous_answer": null})
+    );
     assert_eq!(form["consents"][2]["text"]["EN"], "Receive the member magazine");
-    let r = app.app_post(ADA_DEVICE, &format!("/login-requests/{id}/approve"), json!({"pin": "1234", "consent": true, "delegated_consents": {"sms": true}})).await;
+    let r = app
+        .app_post(
+            ADA_DEVICE,
+            &format!("/login-requests/{id}/approve"),
+            json!({"pin": "1234", "consent": true, "delegated_consents": {"sms": true}}),
+        )
+        .await;
     assert_error(r, 400, "required_consent_missing").await;
 }
 
@@ -136,6 +157,11 @@ async fn userinfo_returns_the_answers_in_the_language_shown_and_they_are_prefill
     app.start(CLUB, ADA, "openid delegatedConsents").await;
     let id = app.newest_request(ADA_DEVICE).await;
     let (_, view) = body(app.app_get(ADA_DEVICE, &format!("/login-requests/{id}")).await).await;
-    let previous: Vec<Value> = view["delegated_consents"]["consents"].as_array().unwrap().iter().map(|c| c["previous_answer"].clone()).collect();
+    let previous: Vec<Value> = view["delegated_consents"]["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["previous_answer"].clone())
+        .collect();
     assert_eq!(previous, vec![json!(true), json!(false), json!(true)]);
 }

@@ -55,7 +55,10 @@ async fn poll_of_a_request_rejected_by_the_user_is_access_denied() {
     let app = spawn_app().await;
     let id = app.start(SHOP, ADA, "openid name").await;
     let rid = app.newest_request(ADA_DEVICE).await;
-    assert_eq!(app.app_post(ADA_DEVICE, &format!("/login-requests/{rid}/reject"), serde_json::json!({})).await.status(), 200);
+    assert_eq!(
+        app.app_post(ADA_DEVICE, &format!("/login-requests/{rid}/reject"), serde_json::json!({})).await.status(),
+        200
+    );
     assert_error(app.poll(SHOP, &id).await, 400, "access_denied").await;
 }
 
@@ -96,7 +99,12 @@ async fn another_clients_auth_req_id_is_invalid_grant() {
 async fn unknown_grant_type_is_unsupported_grant_type() {
     let app = spawn_app().await;
     assert_error(app.token(SHOP, &[("grant_type", "password")]).await, 400, "unsupported_grant_type").await;
-    assert_error(app.token(SHOP, &[("grant_type", "authorization_code"), ("code", "x")]).await, 400, "unsupported_grant_type").await;
+    assert_error(
+        app.token(SHOP, &[("grant_type", "authorization_code"), ("code", "x")]).await,
+        400,
+        "unsupported_grant_type",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -104,7 +112,12 @@ async fn a_grant_the_client_is_not_registered_for_is_unauthorized_client() {
     let app = spawn_app().await;
     let r = app.token(("redirect-only", "redirect-only-secret"), &[("grant_type", CIBA), ("auth_req_id", "x")]).await;
     assert_error(r, 400, "unauthorized_client").await;
-    let r = app.backchannel(("redirect-only", "redirect-only-secret"), &[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid")]).await;
+    let r = app
+        .backchannel(
+            ("redirect-only", "redirect-only-secret"),
+            &[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid")],
+        )
+        .await;
     assert_error(r, 400, "unauthorized_client").await;
 }
 
@@ -113,13 +126,26 @@ async fn missing_grant_type_or_auth_req_id_is_invalid_request() {
     let app = spawn_app().await;
     assert_error(app.token(SHOP, &[("auth_req_id", "x")]).await, 400, "invalid_request").await;
     assert_error(app.token(SHOP, &[("grant_type", CIBA)]).await, 400, "invalid_request").await;
-    assert_error(app.token(SHOP, &[("grant_type", CIBA), ("auth_req_id", "a"), ("auth_req_id", "b")]).await, 400, "invalid_request").await;
+    assert_error(
+        app.token(SHOP, &[("grant_type", CIBA), ("auth_req_id", "a"), ("auth_req_id", "b")]).await,
+        400,
+        "invalid_request",
+    )
+    .await;
 }
 
 pub async fn verify_id_token(app: &TestApp, id_token: &str, audience: &str) -> Value {
     let header = decode_header(id_token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("JWT"));
-    let jwks: JwkSet = app.http.get(app.url("/access-management-1.0/access/.well-known/jwks.json")).send().await.unwrap().json().await.unwrap();
+    let jwks: JwkSet = app
+        .http
+        .get(app.url("/access-management-1.0/access/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let jwk = jwks.find(header.kid.as_deref().unwrap()).expect("kid is in the JWKS");
     let mut v = Validation::new(header.alg);
     v.set_audience(&[audience]);
@@ -132,7 +158,11 @@ pub async fn verify_id_token(app: &TestApp, id_token: &str, audience: &str) -> V
 async fn the_id_token_is_rs256_signed_with_a_published_key_and_carries_the_claims() {
     let app = spawn_app().await;
     let nonce = "n-0S6_WzA2Mj";
-    let (_, b) = body(app.backchannel(SHOP, &[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid name"), ("nonce", nonce)]).await).await;
+    let (_, b) = body(
+        app.backchannel(SHOP, &[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid name"), ("nonce", nonce)])
+            .await,
+    )
+    .await;
     let auth_req_id = b["auth_req_id"].as_str().unwrap();
     let rid = app.newest_request(ADA_DEVICE).await;
     app.clock.advance(3);
@@ -176,13 +206,15 @@ async fn after_key_rotation_the_new_key_signs_and_the_old_stays_published() {
     let keys = secret().keys();
     let new = phonelogin_core::keys::StoredKey::generate(phonelogin_core::keys::Alg::Es256, &keys, START).unwrap();
     app.store.rotate_in(&new, START).await.unwrap();
-    let (_, jwks) = body(app.http.get(app.url("/access-management-1.0/access/.well-known/jwks.json")).send().await.unwrap()).await;
+    let (_, jwks) =
+        body(app.http.get(app.url("/access-management-1.0/access/.well-known/jwks.json")).send().await.unwrap()).await;
     let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert!(kids.contains(&old_kid.as_str()) && kids.contains(&new.kid.as_str()), "{kids:?}");
     // The old token still verifies against the published JWKS.
     verify_id_token(&app, before["id_token"].as_str().unwrap(), "shop").await;
     app.clock.advance(3600 + 300);
-    let (_, jwks) = body(app.http.get(app.url("/access-management-1.0/access/.well-known/jwks.json")).send().await.unwrap()).await;
+    let (_, jwks) =
+        body(app.http.get(app.url("/access-management-1.0/access/.well-known/jwks.json")).send().await.unwrap()).await;
     let kids: Vec<&str> = jwks["keys"].as_array().unwrap().iter().map(|k| k["kid"].as_str().unwrap()).collect();
     assert_eq!(kids, vec![new.kid.as_str()]);
 }

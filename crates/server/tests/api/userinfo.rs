@@ -12,7 +12,10 @@ async fn userinfo_returns_sub_sid_and_the_claims_of_the_granted_scopes() {
     let claims = crate::token::verify_id_token(&app, t["id_token"].as_str().unwrap(), "shop").await;
     assert_eq!(u["sub"], claims["sub"]);
     assert_eq!(u["sid"], claims["sid"]);
-    assert_eq!((u["name"].as_str(), u["given_name"].as_str(), u["family_name"].as_str()), (Some("Ada Lovelace"), Some("Ada"), Some("Lovelace")));
+    assert_eq!(
+        (u["name"].as_str(), u["given_name"].as_str(), u["family_name"].as_str()),
+        (Some("Ada Lovelace"), Some("Ada"), Some("Lovelace"))
+    );
     assert_eq!((u["email"].as_str(), u["email_verified"].as_bool()), (Some("ada@example.com"), Some(true)));
     assert_eq!(u["phone_number"], "4712345678");
     assert_eq!(u["birthdate"], "1990-12-10");
@@ -60,7 +63,13 @@ async fn a_bad_or_expired_token_is_401_invalid_token() {
     let r = app.userinfo("not-a-token").await;
     assert_eq!(r.headers()["www-authenticate"], "Bearer error=\"invalid_token\"");
     assert_error(r, 401, "invalid_token").await;
-    let r = app.http.get(app.url("/vipps-userinfo-api/userinfo")).header("authorization", "Basic abc").send().await.unwrap();
+    let r = app
+        .http
+        .get(app.url("/vipps-userinfo-api/userinfo"))
+        .header("authorization", "Basic abc")
+        .send()
+        .await
+        .unwrap();
     assert_error(r, 401, "invalid_token").await;
     let t = app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid").await;
     let token = t["access_token"].as_str().unwrap();
@@ -74,6 +83,12 @@ async fn a_bad_or_expired_token_is_401_invalid_token() {
 async fn userinfo_answers_post_too() {
     let app = spawn_app().await;
     let t = app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid name").await;
-    let r = app.http.post(app.url("/vipps-userinfo-api/userinfo")).bearer_auth(t["access_token"].as_str().unwrap()).send().await.unwrap();
+    let r = app
+        .http
+        .post(app.url("/vipps-userinfo-api/userinfo"))
+        .bearer_auth(t["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(body(r).await.1["given_name"], "Ada");
 }

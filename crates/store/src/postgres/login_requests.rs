@@ -19,7 +19,12 @@ const PENDING_LOCK_CLASS: i32 = 0x5045_4e44; // "PEND"
 
 #[async_trait]
 impl LoginRequestStore for PostgresStore {
-    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime) -> StoreResult<Insert> {
+    async fn insert_login_request(
+        &self,
+        new: &NewLoginRequest,
+        max_pending: i64,
+        now: UnixTime,
+    ) -> StoreResult<Insert> {
         let r = &new.request;
         let mut tx = self.begin().await?;
         // Under READ COMMITTED two racing inserts would both count before either commits;
@@ -69,10 +74,18 @@ impl LoginRequestStore for PostgresStore {
         .await
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
-        Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
+        Ok(Insert::LimitReached {
+            earliest_expiry: earliest.unwrap_or(now + 1),
+        })
     }
 
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, step: i64, now: UnixTime) -> StoreResult<Option<Polled>> {
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        step: i64,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>> {
         // SET expressions all see the row as it was before the update (as in SQLite), and a
         // racing poll waits for the row lock, then re-reads the row this one wrote.
         let row = sqlx::query(concat!(
@@ -93,20 +106,33 @@ impl LoginRequestStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: login_request(&r)? }))
-            .transpose()
+        row.map(|r| {
+            Ok(Polled {
+                too_soon: r.try_get("too_soon").map_err(err)?,
+                request: login_request(&r)?,
+            })
+        })
+        .transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
-        let row = sqlx::query(concat!("SELECT ", login_request_cols!(), " FROM login_requests WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            login_request_cols!(),
+            " FROM login_requests WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
         row.as_ref().map(login_request).transpose()
     }
 
-    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>> {
+    async fn open_login_requests(
+        &self,
+        user_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<LoginRequest>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             login_request_cols!(),
@@ -121,7 +147,12 @@ impl LoginRequestStore for PostgresStore {
         rows.iter().map(login_request).collect()
     }
 
-    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
+    async fn approve_login_request(
+        &self,
+        id: &str,
+        approval: &Approval,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // A racing decision waits for this row lock, re-checks `status` and matches nothing.
         let won = sqlx::query(
@@ -133,7 +164,14 @@ impl LoginRequestStore for PostgresStore {
         .bind(now)
         .bind(&approval.code_hash)
         .bind(approval.code_expires_at)
-        .bind(approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
+        .bind(
+            approval
+                .delegated
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(err)?,
+        )
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
@@ -156,7 +194,16 @@ impl LoginRequestStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &scopes).await?;
+            super::consents::audit(
+                &mut tx,
+                now,
+                &user_id,
+                &c.sector,
+                &c.client_id,
+                "grant",
+                &scopes,
+            )
+            .await?;
         }
         if let Some(d) = &approval.delegated {
             sqlx::query(
@@ -203,7 +250,12 @@ impl LoginRequestStore for PostgresStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
         // FOR UPDATE queues racing exchanges of one code: the second sees `code_used` and is
         // a replay, as it would be one after the other.
@@ -215,7 +267,9 @@ impl LoginRequestStore for PostgresStore {
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
-        let Some(found) = found else { return Ok(CodeExchange::Invalid) };
+        let Some(found) = found else {
+            return Ok(CodeExchange::Invalid);
+        };
         let id: String = found.try_get("id").map_err(err)?;
         if found.try_get::<bool, _>("code_used").map_err(err)? {
             // A replay: revoke what the first exchange issued (and, through the flag, what it
@@ -244,7 +298,7 @@ impl LoginRequestStore for PostgresStore {
         .await
         .map_err(err)?;
         let outcome = match redeemed {
-            Some(row) => CodeExchange::Redeemed(login_request(&row)?),
+            Some(row) => CodeExchange::Redeemed(Box::new(login_request(&row)?)),
             None => CodeExchange::Invalid,
         };
         tx.commit().await.map_err(err)?;

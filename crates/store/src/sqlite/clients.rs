@@ -10,11 +10,13 @@ use crate::rows::{CLIENT_COLS as COLS, client};
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients WHERE client_id = ?1")))
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM clients WHERE client_id = ?1"
+        )))
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
         row.as_ref().map(client).transpose()
     }
 
@@ -45,15 +47,21 @@ impl ClientStore for SqliteStore {
     }
 
     async fn clients(&self) -> StoreResult<Vec<Client>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients ORDER BY client_id")))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLS} FROM clients ORDER BY client_id"
+        )))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
         rows.iter().map(client).collect()
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
-        let r = sqlx::query("DELETE FROM clients WHERE client_id = ?1").bind(client_id).execute(&self.pool).await.map_err(err)?;
+        let r = sqlx::query("DELETE FROM clients WHERE client_id = ?1")
+            .bind(client_id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(r.rows_affected() > 0)
     }
 }

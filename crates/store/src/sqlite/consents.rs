@@ -53,7 +53,12 @@ impl ConsentStore for SqliteStore {
         rows.iter().map(consent).collect()
     }
 
-    async fn revoke_consent(&self, user_id: &str, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // Granted by that client, or held by its sector: two rows when the client has moved
         // sector since it was granted, and each revocation gets its audit entry.
@@ -68,30 +73,47 @@ impl ConsentStore for SqliteStore {
         .await
         .map_err(err)?;
         for row in &rows {
-            let (sector, owner, scopes): (String, String, String) =
-                (row.try_get("sector").map_err(err)?, row.try_get("client_id").map_err(err)?, row.try_get("scopes").map_err(err)?);
+            let (sector, owner, scopes): (String, String, String) = (
+                row.try_get("sector").map_err(err)?,
+                row.try_get("client_id").map_err(err)?,
+                row.try_get("scopes").map_err(err)?,
+            );
             audit(&mut tx, now, user_id, &sector, &owner, "revoke", &scopes).await?;
         }
         tx.commit().await.map_err(err)?;
         Ok(!rows.is_empty())
     }
 
-    async fn delegated_answers(&self, user_id: &str, client_id: &str) -> StoreResult<Option<DelegatedAnswers>> {
-        let answers: Option<String> = sqlx::query_scalar("SELECT answers FROM delegated_answers WHERE user_id = ?1 AND client_id = ?2")
-            .bind(user_id)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        answers.map(|a| serde_json::from_str(&a)).transpose().map_err(err)
+    async fn delegated_answers(
+        &self,
+        user_id: &str,
+        client_id: &str,
+    ) -> StoreResult<Option<DelegatedAnswers>> {
+        let answers: Option<String> = sqlx::query_scalar(
+            "SELECT answers FROM delegated_answers WHERE user_id = ?1 AND client_id = ?2",
+        )
+        .bind(user_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        answers
+            .map(|a| serde_json::from_str(&a))
+            .transpose()
+            .map_err(err)
     }
 
-    async fn consent_audit(&self, user_id: &str) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
-        let rows = sqlx::query("SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+    async fn consent_audit(
+        &self,
+        user_id: &str,
+    ) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
+        let rows = sqlx::query(
+            "SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
         rows.iter().map(audit_entry).collect()
     }
 }

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
+use phonelogin_core::store::{
+    Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
+};
 use sqlx::Row;
 
 use super::SqliteStore;
@@ -12,7 +14,12 @@ use crate::rows::{login_request as request, login_request_cols as cols};
 
 #[async_trait]
 impl LoginRequestStore for SqliteStore {
-    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime) -> StoreResult<Insert> {
+    async fn insert_login_request(
+        &self,
+        new: &NewLoginRequest,
+        max_pending: i64,
+        now: UnixTime,
+    ) -> StoreResult<Insert> {
         let r = &new.request;
         let inserted = sqlx::query(
             "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes, binding_message, nonce, client_state,
@@ -46,10 +53,18 @@ impl LoginRequestStore for SqliteStore {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(err)?;
-        Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
+        Ok(Insert::LimitReached {
+            earliest_expiry: earliest.unwrap_or(now + 1),
+        })
     }
 
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, step: i64, now: UnixTime) -> StoreResult<Option<Polled>> {
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        step: i64,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>> {
         // SET expressions all see the row as it was before the update.
         let row = sqlx::query(concat!(
             "UPDATE login_requests SET
@@ -68,19 +83,33 @@ impl LoginRequestStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: request(&r)? })).transpose()
+        row.map(|r| {
+            Ok(Polled {
+                too_soon: r.try_get("too_soon").map_err(err)?,
+                request: request(&r)?,
+            })
+        })
+        .transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
-        let row = sqlx::query(concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            cols!(),
+            " FROM login_requests WHERE id = ?1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
         row.as_ref().map(request).transpose()
     }
 
-    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>> {
+    async fn open_login_requests(
+        &self,
+        user_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Vec<LoginRequest>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             cols!(),
@@ -94,7 +123,12 @@ impl LoginRequestStore for SqliteStore {
         rows.iter().map(request).collect()
     }
 
-    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
+    async fn approve_login_request(
+        &self,
+        id: &str,
+        approval: &Approval,
+        now: UnixTime,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let won = sqlx::query(
             "UPDATE login_requests SET status = 'approved', decided_at = ?2, code_hash = ?3, code_expires_at = ?4, delegated_answers = ?5
@@ -124,7 +158,16 @@ impl LoginRequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &c.scopes.to_string()).await?;
+            super::consents::audit(
+                &mut tx,
+                now,
+                &user_id,
+                &c.sector,
+                &c.client_id,
+                "grant",
+                &c.scopes.to_string(),
+            )
+            .await?;
         }
         if let Some(d) = &approval.delegated {
             sqlx::query(
@@ -163,15 +206,24 @@ impl LoginRequestStore for SqliteStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
-        let found = sqlx::query("SELECT id, code_used FROM login_requests WHERE code_hash = ?1 AND client_id = ?2")
-            .bind(code_hash)
-            .bind(client_id)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(err)?;
-        let Some(found) = found else { return Ok(CodeExchange::Invalid) };
+        let found = sqlx::query(
+            "SELECT id, code_used FROM login_requests WHERE code_hash = ?1 AND client_id = ?2",
+        )
+        .bind(code_hash)
+        .bind(client_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(found) = found else {
+            return Ok(CodeExchange::Invalid);
+        };
         let id: String = found.try_get("id").map_err(err)?;
         if found.try_get::<bool, _>("code_used").map_err(err)? {
             // A replay: revoke what the first exchange issued (and, through the flag, what it
@@ -200,7 +252,7 @@ impl LoginRequestStore for SqliteStore {
         .await
         .map_err(err)?;
         let outcome = match redeemed {
-            Some(row) => CodeExchange::Redeemed(request(&row)?),
+            Some(row) => CodeExchange::Redeemed(Box::new(request(&row)?)),
             None => CodeExchange::Invalid,
         };
         tx.commit().await.map_err(err)?;
