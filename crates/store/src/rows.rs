@@ -51,8 +51,7 @@ macro_rules! fields {
 fields!(SqliteRow);
 fields!(PgRow);
 
-pub(crate) const CLIENT_COLS: &str =
-    "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
 
 pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
     Ok(Client {
@@ -65,19 +64,23 @@ pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
         redirect_uris: serde_json::from_str(&row.text("redirect_uris")?).map_err(err)?,
         grant_types: row.text("grant_types")?.split(' ').filter(|g| !g.is_empty()).map(str::to_owned).collect(),
         sector: row.text("sector")?,
-        delegated_consents: row.opt_text("delegated_consents")?.map(|f| serde_json::from_str(&f)).transpose().map_err(err)?,
+        delegated_consents: row
+            .opt_text("delegated_consents")?
+            .map(|f| serde_json::from_str(&f))
+            .transpose()
+            .map_err(err)?,
         created_at: row.int("created_at")?,
     })
 }
 
-pub(crate) const USER_COLS: &str =
-    "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";
+pub(crate) const USER_COLS: &str = "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";
 
 pub(crate) fn user(row: &impl Fields) -> StoreResult<User> {
     let phone = row.text("phone_number")?;
     Ok(User {
         user_id: row.text("user_id")?,
-        phone_number: Msisdn::parse(&phone).ok_or_else(|| StoreError(format!("stored phone number {phone} is invalid")))?,
+        phone_number: Msisdn::parse(&phone)
+            .ok_or_else(|| StoreError(format!("stored phone number {phone} is invalid")))?,
         given_name: row.text("given_name")?,
         family_name: row.text("family_name")?,
         email: row.opt_text("email")?,
@@ -90,7 +93,8 @@ pub(crate) fn user(row: &impl Fields) -> StoreResult<User> {
     })
 }
 
-pub(crate) const DEVICE_COLS: &str = "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at";
+pub(crate) const DEVICE_COLS: &str =
+    "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at";
 
 pub(crate) fn device(row: &impl Fields) -> StoreResult<Device> {
     Ok(Device {

@@ -12,11 +12,8 @@ use crate::rows::{CLIENT_COLS, client};
 impl ClientStore for PostgresStore {
     async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
         let sql = format!("SELECT {CLIENT_COLS} FROM clients WHERE client_id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(client_id).fetch_optional(&self.pool).await.map_err(err)?;
         row.as_ref().map(client).transpose()
     }
 
@@ -50,10 +47,7 @@ impl ClientStore for PostgresStore {
 
     async fn clients(&self) -> StoreResult<Vec<Client>> {
         let sql = format!("SELECT {CLIENT_COLS} FROM clients ORDER BY client_id");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(err)?;
         rows.iter().map(client).collect()
     }
 

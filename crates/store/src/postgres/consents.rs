@@ -50,14 +50,8 @@ impl ConsentStore for PostgresStore {
     }
 
     async fn consents(&self, user_id: &str) -> StoreResult<Vec<Consent>> {
-        let sql = format!(
-            "SELECT {CONSENT_COLS} FROM consents WHERE user_id = $1 ORDER BY granted_at DESC, sector"
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+        let sql = format!("SELECT {CONSENT_COLS} FROM consents WHERE user_id = $1 ORDER BY granted_at DESC, sector");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&self.pool).await.map_err(err)?;
         rows.iter().map(consent).collect()
     }
 
@@ -86,25 +80,22 @@ impl ConsentStore for PostgresStore {
     }
 
     async fn delegated_answers(&self, user_id: &str, client_id: &str) -> StoreResult<Option<DelegatedAnswers>> {
-        let answers: Option<String> = sqlx::query_scalar(
-            "SELECT answers FROM delegated_answers WHERE user_id = $1 AND client_id = $2",
-        )
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let answers: Option<String> =
+            sqlx::query_scalar("SELECT answers FROM delegated_answers WHERE user_id = $1 AND client_id = $2")
+                .bind(user_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
         answers.map(|a| serde_json::from_str(&a)).transpose().map_err(err)
     }
 
     async fn consent_audit(&self, user_id: &str) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = $1 ORDER BY id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        let rows = sqlx::query("SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = $1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(audit_entry).collect()
     }
 }

@@ -13,11 +13,8 @@ use crate::rows::{DEVICE_COLS, device};
 impl DeviceStore for PostgresStore {
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
         let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE token_hash = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row =
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(token_hash).fetch_optional(&self.pool).await.map_err(err)?;
         row.as_ref().map(device).transpose()
     }
 
@@ -44,13 +41,8 @@ impl DeviceStore for PostgresStore {
     }
 
     async fn devices(&self, user_id: &str) -> StoreResult<Vec<Device>> {
-        let sql =
-            format!("SELECT {DEVICE_COLS} FROM devices WHERE user_id = $1 ORDER BY created_at, name");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+        let sql = format!("SELECT {DEVICE_COLS} FROM devices WHERE user_id = $1 ORDER BY created_at, name");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&self.pool).await.map_err(err)?;
         rows.iter().map(device).collect()
     }
 

@@ -58,13 +58,11 @@ impl EnrollmentStore for PostgresStore {
     }
 
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows = sqlx::query(
-            "SELECT phone_number, message, code, sent_at FROM outbox ORDER BY id DESC LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        let rows = sqlx::query("SELECT phone_number, message, code, sent_at FROM outbox ORDER BY id DESC LIMIT $1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(outbox_message).collect()
     }
 }

@@ -26,10 +26,7 @@ impl KeyStore for PostgresStore {
         let mut tx = self.begin().await?;
         // Under READ COMMITTED a second rotation would not see the first one's new key and
         // leave two active; SHARE ROW EXCLUSIVE conflicts with itself but not with SELECT.
-        sqlx::query("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE")
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
+        sqlx::query("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.map_err(err)?;
         sqlx::query("UPDATE signing_keys SET active = FALSE, retired_at = $1 WHERE active")
             .bind(now)
             .execute(&mut *tx)

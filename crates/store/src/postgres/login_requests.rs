@@ -3,9 +3,7 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
-};
+use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
 use sqlx::Row;
 
 use super::PostgresStore;
@@ -74,9 +72,7 @@ impl LoginRequestStore for PostgresStore {
         .await
         .map_err(err)?;
         tx.commit().await.map_err(err)?;
-        Ok(Insert::LimitReached {
-            earliest_expiry: earliest.unwrap_or(now + 1),
-        })
+        Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
 
     async fn poll_login_request(
@@ -106,33 +102,20 @@ impl LoginRequestStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| {
-            Ok(Polled {
-                too_soon: r.try_get("too_soon").map_err(err)?,
-                request: login_request(&r)?,
-            })
-        })
-        .transpose()
+        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: login_request(&r)? }))
+            .transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            login_request_cols!(),
-            " FROM login_requests WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let row = sqlx::query(concat!("SELECT ", login_request_cols!(), " FROM login_requests WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
         row.as_ref().map(login_request).transpose()
     }
 
-    async fn open_login_requests(
-        &self,
-        user_id: &str,
-        now: UnixTime,
-    ) -> StoreResult<Vec<LoginRequest>> {
+    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             login_request_cols!(),
@@ -147,12 +130,7 @@ impl LoginRequestStore for PostgresStore {
         rows.iter().map(login_request).collect()
     }
 
-    async fn approve_login_request(
-        &self,
-        id: &str,
-        approval: &Approval,
-        now: UnixTime,
-    ) -> StoreResult<bool> {
+    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // A racing decision waits for this row lock, re-checks `status` and matches nothing.
         let won = sqlx::query(
@@ -164,14 +142,7 @@ impl LoginRequestStore for PostgresStore {
         .bind(now)
         .bind(&approval.code_hash)
         .bind(approval.code_expires_at)
-        .bind(
-            approval
-                .delegated
-                .as_ref()
-                .map(serde_json::to_string)
-                .transpose()
-                .map_err(err)?,
-        )
+        .bind(approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
@@ -194,16 +165,7 @@ impl LoginRequestStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-            super::consents::audit(
-                &mut tx,
-                now,
-                &user_id,
-                &c.sector,
-                &c.client_id,
-                "grant",
-                &scopes,
-            )
-            .await?;
+            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &scopes).await?;
         }
         if let Some(d) = &approval.delegated {
             sqlx::query(
@@ -250,23 +212,17 @@ impl LoginRequestStore for PostgresStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn exchange_code(
-        &self,
-        code_hash: &str,
-        client_id: &str,
-        now: UnixTime,
-    ) -> StoreResult<CodeExchange> {
+    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
         // FOR UPDATE queues racing exchanges of one code: the second sees `code_used` and is
         // a replay, as it would be one after the other.
-        let found = sqlx::query(
-            "SELECT id, code_used FROM login_requests WHERE code_hash = $1 AND client_id = $2 FOR UPDATE",
-        )
-        .bind(code_hash)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
+        let found =
+            sqlx::query("SELECT id, code_used FROM login_requests WHERE code_hash = $1 AND client_id = $2 FOR UPDATE")
+                .bind(code_hash)
+                .bind(client_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
         let Some(found) = found else {
             return Ok(CodeExchange::Invalid);
         };

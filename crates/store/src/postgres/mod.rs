@@ -12,11 +12,10 @@ mod users;
 use std::time::Duration;
 
 use phonelogin_core::store::{StoreError, StoreResult};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::{Postgres, SqlSafeStr, Transaction};
+use sqlx::{Postgres, Transaction};
 
-use crate::err;
+use crate::{err, migrator};
 
 /// The migrations, in order; the SQLite folder has the same numbers.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -45,11 +44,7 @@ impl PostgresStore {
             .connect(url)
             .await
             .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|(v, d, sql)| Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false))
-            .collect();
-        Migrator::with_migrations(migrations).run(&pool).await.map_err(err)?;
+        migrator(MIGRATIONS).run(&pool).await.map_err(err)?;
         Ok(Self { pool })
     }
 

@@ -12,11 +12,7 @@ use crate::rows::{USER_COLS, user};
 impl PostgresStore {
     async fn user_where(&self, column: &'static str, value: &str) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLS} FROM users WHERE {column} = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(value)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(value).fetch_optional(&self.pool).await.map_err(err)?;
         row.as_ref().map(user).transpose()
     }
 }
@@ -60,10 +56,7 @@ impl UserStore for PostgresStore {
 
     async fn users(&self) -> StoreResult<Vec<User>> {
         let sql = format!("SELECT {USER_COLS} FROM users ORDER BY phone_number");
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.pool).await.map_err(err)?;
         rows.iter().map(user).collect()
     }
 

@@ -10,13 +10,11 @@ use crate::rows::{CLIENT_COLS as COLS, client};
 #[async_trait]
 impl ClientStore for SqliteStore {
     async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM clients WHERE client_id = ?1"
-        )))
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients WHERE client_id = ?1")))
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
         row.as_ref().map(client).transpose()
     }
 
@@ -47,12 +45,10 @@ impl ClientStore for SqliteStore {
     }
 
     async fn clients(&self) -> StoreResult<Vec<Client>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM clients ORDER BY client_id"
-        )))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM clients ORDER BY client_id")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(client).collect()
     }
 

@@ -19,28 +19,32 @@ pub(super) async fn audit(
     action: &str,
     scopes: &str,
 ) -> StoreResult<()> {
-    sqlx::query("INSERT INTO consent_audit (at, user_id, sector, client_id, action, scopes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-        .bind(at)
-        .bind(user_id)
-        .bind(sector)
-        .bind(client_id)
-        .bind(action)
-        .bind(scopes)
-        .execute(&mut **tx)
-        .await
-        .map_err(err)?;
+    sqlx::query(
+        "INSERT INTO consent_audit (at, user_id, sector, client_id, action, scopes) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )
+    .bind(at)
+    .bind(user_id)
+    .bind(sector)
+    .bind(client_id)
+    .bind(action)
+    .bind(scopes)
+    .execute(&mut **tx)
+    .await
+    .map_err(err)?;
     Ok(())
 }
 
 #[async_trait]
 impl ConsentStore for SqliteStore {
     async fn consent(&self, user_id: &str, sector: &str) -> StoreResult<Option<Consent>> {
-        let row = sqlx::query("SELECT user_id, sector, client_id, scopes, granted_at FROM consents WHERE user_id = ?1 AND sector = ?2")
-            .bind(user_id)
-            .bind(sector)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
+        let row = sqlx::query(
+            "SELECT user_id, sector, client_id, scopes, granted_at FROM consents WHERE user_id = ?1 AND sector = ?2",
+        )
+        .bind(user_id)
+        .bind(sector)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
         row.as_ref().map(consent).transpose()
     }
 
@@ -53,12 +57,7 @@ impl ConsentStore for SqliteStore {
         rows.iter().map(consent).collect()
     }
 
-    async fn revoke_consent(
-        &self,
-        user_id: &str,
-        client_id: &str,
-        now: UnixTime,
-    ) -> StoreResult<bool> {
+    async fn revoke_consent(&self, user_id: &str, client_id: &str, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // Granted by that client, or held by its sector: two rows when the client has moved
         // sector since it was granted, and each revocation gets its audit entry.
@@ -84,36 +83,23 @@ impl ConsentStore for SqliteStore {
         Ok(!rows.is_empty())
     }
 
-    async fn delegated_answers(
-        &self,
-        user_id: &str,
-        client_id: &str,
-    ) -> StoreResult<Option<DelegatedAnswers>> {
-        let answers: Option<String> = sqlx::query_scalar(
-            "SELECT answers FROM delegated_answers WHERE user_id = ?1 AND client_id = ?2",
-        )
-        .bind(user_id)
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
-        answers
-            .map(|a| serde_json::from_str(&a))
-            .transpose()
-            .map_err(err)
+    async fn delegated_answers(&self, user_id: &str, client_id: &str) -> StoreResult<Option<DelegatedAnswers>> {
+        let answers: Option<String> =
+            sqlx::query_scalar("SELECT answers FROM delegated_answers WHERE user_id = ?1 AND client_id = ?2")
+                .bind(user_id)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?;
+        answers.map(|a| serde_json::from_str(&a)).transpose().map_err(err)
     }
 
-    async fn consent_audit(
-        &self,
-        user_id: &str,
-    ) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
-        let rows = sqlx::query(
-            "SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id",
-        )
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+    async fn consent_audit(&self, user_id: &str) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
+        let rows = sqlx::query("SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(audit_entry).collect()
     }
 }

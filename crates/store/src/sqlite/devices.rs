@@ -11,13 +11,11 @@ use crate::rows::{DEVICE_COLS as COLS, device};
 #[async_trait]
 impl DeviceStore for SqliteStore {
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM devices WHERE token_hash = ?1"
-        )))
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM devices WHERE token_hash = ?1")))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
         row.as_ref().map(device).transpose()
     }
 
@@ -71,10 +69,7 @@ impl DeviceStore for SqliteStore {
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;
-        Ok((
-            row.try_get("failed_pins").map_err(err)?,
-            row.try_get("locked").map_err(err)?,
-        ))
+        Ok((row.try_get("failed_pins").map_err(err)?, row.try_get("locked").map_err(err)?))
     }
 
     async fn reset_wrong_pins(&self, device_id: &str) -> StoreResult<()> {

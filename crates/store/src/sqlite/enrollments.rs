@@ -32,37 +32,32 @@ impl EnrollmentStore for SqliteStore {
     }
 
     async fn consume_enrollment(&self, enrollment_id: &str) -> StoreResult<bool> {
-        let r =
-            sqlx::query("UPDATE enrollments SET used = 1 WHERE enrollment_id = ?1 AND used = 0")
-                .bind(enrollment_id)
-                .execute(&self.pool)
-                .await
-                .map_err(err)?;
+        let r = sqlx::query("UPDATE enrollments SET used = 1 WHERE enrollment_id = ?1 AND used = 0")
+            .bind(enrollment_id)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(r.rows_affected() == 1)
     }
 
     async fn push_outbox(&self, m: &OutboxMessage) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO outbox (phone_number, message, code, sent_at) VALUES (?1, ?2, ?3, ?4)",
-        )
-        .bind(&m.phone_number)
-        .bind(&m.message)
-        .bind(&m.code)
-        .bind(m.sent_at)
-        .execute(&self.pool)
-        .await
-        .map_err(err)?;
+        sqlx::query("INSERT INTO outbox (phone_number, message, code, sent_at) VALUES (?1, ?2, ?3, ?4)")
+            .bind(&m.phone_number)
+            .bind(&m.message)
+            .bind(&m.code)
+            .bind(m.sent_at)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
         Ok(())
     }
 
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
-        let rows = sqlx::query(
-            "SELECT phone_number, message, code, sent_at FROM outbox ORDER BY id DESC LIMIT ?1",
-        )
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        let rows = sqlx::query("SELECT phone_number, message, code, sent_at FROM outbox ORDER BY id DESC LIMIT ?1")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(outbox_message).collect()
     }
 }

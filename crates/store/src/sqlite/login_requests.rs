@@ -3,9 +3,7 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
-};
+use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
 use sqlx::Row;
 
 use super::SqliteStore;
@@ -46,16 +44,15 @@ impl LoginRequestStore for SqliteStore {
         if inserted.rows_affected() == 1 {
             return Ok(Insert::Inserted);
         }
-        let earliest: Option<i64> =
-            sqlx::query_scalar("SELECT MIN(expires_at) FROM login_requests WHERE user_id = ?1 AND status = 'pending' AND expires_at > ?2")
-                .bind(&r.user_id)
-                .bind(now)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(err)?;
-        Ok(Insert::LimitReached {
-            earliest_expiry: earliest.unwrap_or(now + 1),
-        })
+        let earliest: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(expires_at) FROM login_requests WHERE user_id = ?1 AND status = 'pending' AND expires_at > ?2",
+        )
+        .bind(&r.user_id)
+        .bind(now)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
 
     async fn poll_login_request(
@@ -83,33 +80,19 @@ impl LoginRequestStore for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| {
-            Ok(Polled {
-                too_soon: r.try_get("too_soon").map_err(err)?,
-                request: request(&r)?,
-            })
-        })
-        .transpose()
+        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: request(&r)? })).transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
-        let row = sqlx::query(concat!(
-            "SELECT ",
-            cols!(),
-            " FROM login_requests WHERE id = ?1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let row = sqlx::query(concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
         row.as_ref().map(request).transpose()
     }
 
-    async fn open_login_requests(
-        &self,
-        user_id: &str,
-        now: UnixTime,
-    ) -> StoreResult<Vec<LoginRequest>> {
+    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>> {
         let rows = sqlx::query(concat!(
             "SELECT ",
             cols!(),
@@ -123,12 +106,7 @@ impl LoginRequestStore for SqliteStore {
         rows.iter().map(request).collect()
     }
 
-    async fn approve_login_request(
-        &self,
-        id: &str,
-        approval: &Approval,
-        now: UnixTime,
-    ) -> StoreResult<bool> {
+    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         let won = sqlx::query(
             "UPDATE login_requests SET status = 'approved', decided_at = ?2, code_hash = ?3, code_expires_at = ?4, delegated_answers = ?5
@@ -158,16 +136,8 @@ impl LoginRequestStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-            super::consents::audit(
-                &mut tx,
-                now,
-                &user_id,
-                &c.sector,
-                &c.client_id,
-                "grant",
-                &c.scopes.to_string(),
-            )
-            .await?;
+            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &c.scopes.to_string())
+                .await?;
         }
         if let Some(d) = &approval.delegated {
             sqlx::query(
@@ -197,30 +167,25 @@ impl LoginRequestStore for SqliteStore {
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2")
-            .bind(id)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
+        let r = sqlx::query(
+            "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
         Ok(r.rows_affected() == 1)
     }
 
-    async fn exchange_code(
-        &self,
-        code_hash: &str,
-        client_id: &str,
-        now: UnixTime,
-    ) -> StoreResult<CodeExchange> {
+    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
-        let found = sqlx::query(
-            "SELECT id, code_used FROM login_requests WHERE code_hash = ?1 AND client_id = ?2",
-        )
-        .bind(code_hash)
-        .bind(client_id)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(err)?;
+        let found = sqlx::query("SELECT id, code_used FROM login_requests WHERE code_hash = ?1 AND client_id = ?2")
+            .bind(code_hash)
+            .bind(client_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(err)?;
         let Some(found) = found else {
             return Ok(CodeExchange::Invalid);
         };

@@ -13,26 +13,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use phonelogin_core::store::{StoreError, StoreResult};
-use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{SqlSafeStr, Sqlite, Transaction};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, Transaction};
 
-use crate::err;
+use crate::{err, migrator};
 
 /// The migrations, in order; the PostgreSQL folder has the same numbers.
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (
-        1,
-        "initial",
-        include_str!("../../migrations/sqlite/0001_initial.sql"),
-    ),
-    (
-        2,
-        "revocation guards",
-        include_str!("../../migrations/sqlite/0002_revocation_guards.sql"),
-    ),
+    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
+    (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
 ];
 
 #[derive(Clone)]
@@ -56,22 +45,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|(v, d, sql)| {
-                Migration::new(
-                    *v,
-                    (*d).into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect();
-        Migrator::with_migrations(migrations)
-            .run(&pool)
-            .await
-            .map_err(err)?;
+        migrator(MIGRATIONS).run(&pool).await.map_err(err)?;
         Ok(Self { pool })
     }
 

@@ -10,13 +10,11 @@ use crate::rows::{USER_COLS as COLS, user};
 
 impl SqliteStore {
     async fn user_where(&self, clause: &'static str, value: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM users WHERE {clause} = ?1"
-        )))
-        .bind(value)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users WHERE {clause} = ?1")))
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
         row.as_ref().map(user).transpose()
     }
 }
@@ -57,12 +55,10 @@ impl UserStore for SqliteStore {
     }
 
     async fn users(&self) -> StoreResult<Vec<User>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM users ORDER BY phone_number"
-        )))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users ORDER BY phone_number")))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
         rows.iter().map(user).collect()
     }
 

@@ -1,0 +1,131 @@
+//! The store test suite: every test is written once, as a generic function of `&dyn Store`,
+//! and instantiated for each backend (`sqlite::<name>`, `postgres::<name>`).
+mod codes;
+mod consents;
+mod devices;
+mod enrollments;
+mod helpers;
+mod keys;
+mod pending_limit;
+mod polls;
+mod records;
+mod transitions;
+
+/// Instantiates the listed tests for one backend: a module named after it whose tests open
+/// a fresh database with `TestDb::<backend>()`.
+macro_rules! instantiate {
+    ($backend:ident: $($module:ident::$test:ident),+ $(,)?) => {
+        mod $backend {
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    let Some(db) = crate::helpers::TestDb::$backend().await else { return };
+                    crate::$module::$test(db.store()).await;
+                    db.finish().await;
+                }
+            )+
+        }
+    };
+}
+
+/// Instantiates the listed tests for every backend.
+macro_rules! store_tests {
+    ($($tests:tt)+) => {
+        instantiate!(sqlite: $($tests)+);
+        instantiate!(postgres: $($tests)+);
+    };
+}
+
+store_tests!(
+    records::client_upsert_replaces_by_client_id,
+    records::client_delete_reports_whether_it_existed,
+    records::user_upsert_by_phone_keeps_the_first_user_id,
+    records::user_active_flag_is_set_by_phone,
+    records::change_phone_number_keeps_the_user_id,
+    devices::device_is_found_by_token_hash,
+    devices::device_upsert_replaces_same_name_and_clears_the_lock,
+    devices::wrong_pins_are_counted_and_lock_at_the_limit,
+    devices::right_pin_resets_the_count,
+    devices::racing_wrong_pins_are_all_counted,
+    enrollments::enrollment_attempts_are_counted,
+    enrollments::enrollment_is_consumed_once,
+    enrollments::outbox_is_newest_first,
+    pending_limit::insert_at_the_limit_reports_earliest_expiry,
+    pending_limit::decided_expired_and_other_users_requests_do_not_count,
+    pending_limit::racing_inserts_never_exceed_the_limit,
+    pending_limit::request_round_trips_and_open_requests_are_newest_first,
+    polls::first_poll_is_not_too_soon,
+    polls::poll_sooner_than_interval_grows_interval,
+    polls::poll_after_interval_keeps_interval,
+    polls::poll_of_decided_or_expired_request_is_never_too_soon,
+    polls::poll_of_unknown_hash_or_other_client_is_none,
+    polls::racing_early_polls_each_grow_interval,
+    transitions::approve_only_pending_unexpired_once,
+    transitions::reject_only_pending_unexpired,
+    transitions::decisions_after_expiry_change_nothing,
+    transitions::redeem_only_approved_unexpired_once,
+    transitions::concurrent_approvals_exactly_one_wins,
+    transitions::approve_racing_reject_exactly_one_wins,
+    transitions::concurrent_redeems_exactly_one_wins,
+    consents::approval_grants_consent_and_audits_it,
+    consents::lost_approval_records_no_consent,
+    consents::revoke_by_the_granting_client,
+    consents::revoke_by_another_client_of_the_same_sector,
+    consents::revoke_covers_a_client_that_moved_sector,
+    consents::delegated_answers_are_stored_with_the_approval,
+    codes::code_first_use_redeems,
+    codes::code_replay_revokes_the_tokens_issued_from_it,
+    codes::token_issued_after_a_replay_is_revoked_too,
+    codes::expired_unknown_or_other_clients_code_is_invalid,
+    codes::racing_code_exchanges_redeem_once,
+    keys::rotation_keeps_one_active_key_and_retires_the_old,
+    keys::racing_rotations_leave_one_active_key,
+);
+
+/// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
+/// every file of its folder.
+#[test]
+fn migration_folders_have_the_same_numbers() {
+    let numbers =
+        |migrations: &[(i64, &str, &str)]| migrations.iter().map(|(n, d, _)| (*n, d.to_string())).collect::<Vec<_>>();
+    assert_eq!(numbers(phonelogin_store::sqlite::MIGRATIONS), numbers(phonelogin_store::postgres::MIGRATIONS));
+    for (backend, embedded) in
+        [("sqlite", phonelogin_store::sqlite::MIGRATIONS), ("postgres", phonelogin_store::postgres::MIGRATIONS)]
+    {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+        let mut files: Vec<(i64, String)> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .map(|name| {
+                let (number, rest) = name.split_once('_').expect("NNNN_name.sql");
+                let sql = std::fs::read_to_string(dir.join(&name)).unwrap();
+                assert!(rest.ends_with(".sql"), "{backend}/{name}");
+                (number.parse().expect("a numbered migration"), sql)
+            })
+            .collect();
+        files.sort();
+        let embedded: Vec<(i64, String)> = embedded.iter().map(|(n, _, sql)| (*n, sql.to_string())).collect();
+        assert_eq!(files, embedded, "{backend}: the folder and the embedded MIGRATIONS differ");
+    }
+}
+
+/// Several nodes starting at once on one new PostgreSQL database: sqlx's migrator lock lets
+/// one apply the migrations and the others find them applied.
+#[tokio::test]
+async fn postgres_nodes_starting_together_migrate_once() {
+    let Some(db) = helpers::PgDatabase::create().await else {
+        return;
+    };
+    let opens = (0..4).map(|_| phonelogin_store::open(&db.url));
+    for opened in futures::future::join_all(opens).await {
+        drop(opened.expect("a node starting beside others"));
+    }
+    db.drop().await;
+}
+
+#[tokio::test]
+async fn open_refuses_other_schemes_without_echoing_the_url() {
+    let e = phonelogin_store::open("mysql://root:hunter2@localhost/db").await.err().expect("refused");
+    assert!(e.0.contains("\"mysql\""), "{e}");
+    assert!(!e.0.contains("hunter2"), "{e}");
+}
