@@ -38,6 +38,49 @@ impl Default for Options {
     }
 }
 
+/// Where a test server keeps its data: a fresh SQLite file, or — with
+/// `PHONELOGIN_TEST_STORE=postgres` — a fresh database on `PHONELOGIN_TEST_DATABASE_URL`.
+struct TestDatabase {
+    url: String,
+    /// PostgreSQL: (server URL, database name) to drop afterwards.
+    postgres: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestDatabase {
+    async fn create() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        if std::env::var("PHONELOGIN_TEST_STORE").as_deref() != Ok("postgres") {
+            return Self { url: format!("sqlite://{}/test.db", dir.path().display()), postgres: None, _dir: dir };
+        }
+        let server = std::env::var("PHONELOGIN_TEST_DATABASE_URL")
+            .expect("PHONELOGIN_TEST_STORE=postgres needs PHONELOGIN_TEST_DATABASE_URL");
+        let name = format!("phonelogin_api_{}", phonelogin_core::crypto::random_id().replace('-', ""));
+        admin(&server, &format!("CREATE DATABASE {name}")).await;
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+        Self { url: format!("{base}/{name}"), postgres: Some((server.clone(), name)), _dir: dir }
+    }
+}
+
+async fn admin(server: &str, sql: &str) {
+    use sqlx::Connection;
+    let mut c = sqlx::PgConnection::connect(server).await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned())).execute(&mut c).await.unwrap();
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let Some((server, name)) = self.postgres.take() {
+            // The server task still holds connections: FORCE closes them.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(admin(&server, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")));
+            })
+            .join();
+        }
+    }
+}
+
 pub struct TestApp {
     pub url: String,
     pub issuer: String,
@@ -46,7 +89,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The demo client's secret, with `demo`.
     pub demo_secret: Option<String>,
-    _dir: tempfile::TempDir,
+    _db: TestDatabase,
 }
 
 /// One secret and one key per key type for the whole test process: RSA key generation is slow.
@@ -70,8 +113,8 @@ pub async fn spawn_with(o: Options) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         let _ = tracing_subscriber::fmt().with_env_filter("debug").with_test_writer().try_init();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let store = phonelogin_store::open(&format!("sqlite://{}/test.db", dir.path().display())).await.unwrap();
+    let db = TestDatabase::create().await;
+    let store = phonelogin_store::open(&db.url).await.unwrap();
     let keys = secret().keys();
     store.rotate_in(&key(o.alg), START).await.unwrap();
     let doc = serde_json::from_str(include_str!("fixtures.json")).unwrap();
@@ -100,7 +143,7 @@ pub async fn spawn_with(o: Options) -> TestApp {
         router = router.merge(phonelogin_server::demo::router(&url, secret, clock));
     }
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), demo_secret: demo, _dir: dir }
+    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), demo_secret: demo, _db: db }
 }
 
 pub async fn body(r: Response) -> (StatusCode, Value) {
