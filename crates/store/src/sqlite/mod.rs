@@ -45,11 +45,28 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        migrator(MIGRATIONS).run(&pool).await.map_err(err)?;
+        migrate(&pool).await?;
         Ok(Self { pool })
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+}
+
+/// sqlx's SQLite migrator takes no lock: processes opening a new file together (`serve` and
+/// `import`, say) all see a migration pending, and the losers fail ("table already exists").
+/// Each migration commits with its bookkeeping row, so a loser's next run finds it applied.
+async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
+    let mut attempt = 1;
+    loop {
+        match migrator(MIGRATIONS).run(pool).await {
+            Ok(()) => return Ok(()),
+            Err(_) if attempt <= MIGRATIONS.len() + 2 => {
+                tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(err(e)),
+        }
     }
 }

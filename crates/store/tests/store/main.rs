@@ -109,17 +109,28 @@ fn migration_folders_have_the_same_numbers() {
     }
 }
 
-/// Several nodes starting at once on one new PostgreSQL database: sqlx's migrator lock lets
-/// one apply the migrations and the others find them applied.
-#[tokio::test]
-async fn postgres_nodes_starting_together_migrate_once() {
-    let Some(db) = helpers::PgDatabase::create().await else {
-        return;
-    };
-    let opens = (0..4).map(|_| phonelogin_store::open(&db.url));
+/// Several nodes (or processes) starting at once on one new database: each finds the
+/// migrations applied once, by whichever got there first.
+async fn open_together(url: &str) {
+    let opens = (0..4).map(|_| phonelogin_store::open(url));
     for opened in futures::future::join_all(opens).await {
         drop(opened.expect("a node starting beside others"));
     }
+}
+
+#[tokio::test]
+async fn sqlite_processes_opening_a_new_file_together_migrate_once() {
+    for _ in 0..3 {
+        let dir = tempfile::tempdir().unwrap();
+        open_together(&format!("sqlite://{}/store.db", dir.path().display())).await;
+    }
+}
+
+/// sqlx's PostgreSQL migrator holds an advisory lock while it migrates.
+#[tokio::test]
+async fn postgres_nodes_starting_together_migrate_once() {
+    let Some(db) = helpers::PgDatabase::create().await else { return };
+    open_together(&db.url).await;
     db.drop().await;
 }
 
