@@ -10,7 +10,11 @@ use phonelogin_core::clock::{Clock, SystemClock};
 use phonelogin_core::keys::Alg;
 use phonelogin_core::version::AppVersion;
 
+use phonelogin_core::notify::Notifier;
+use phonelogin_server::AppState;
 use phonelogin_server::demo;
+use phonelogin_server::events::{Hub, LocalNotifier};
+use phonelogin_store::postgres::PgEvents;
 
 use crate::Global;
 use crate::admin::{import_file, open};
@@ -79,7 +83,17 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     let demo = if args.demo { Some(import_demo(store.as_ref(), &keys, &public_url).await?) } else { None };
     let settings =
         Settings { max_pending_per_user: args.max_pending_per_user, min_app_version: args.min_app_version, dev };
-    let state = phonelogin_server::single_node_state(store, clock.clone(), keys, settings, &public_url);
+    let hub = Hub::default();
+    let notifier: Arc<dyn Notifier> = if global.database_url.starts_with("postgres") {
+        // Several nodes share the database: events travel through it to every node's streams.
+        let events = PgEvents::connect(&global.database_url).await.map_err(|e| e.to_string())?;
+        let local = hub.clone();
+        events.listen(move |e| local.deliver(e)).await.map_err(|e| e.to_string())?;
+        Arc::new(events)
+    } else {
+        Arc::new(LocalNotifier(hub.clone()))
+    };
+    let state = Arc::new(AppState::new(store, clock.clone(), keys, settings, &public_url, notifier, hub));
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;

@@ -1,6 +1,7 @@
 //! `GET /app-api/v1/events`: Server-Sent Events for one device — `login_request` the moment
 //! a login for its user starts, `login_request_closed` when one ends or expires. Each stream
-//! has one task that forwards its user's events and times the expiry of what it has shown.
+//! has one task that forwards its user's events, times the expiry of what it has shown, and
+//! every `RESYNC` compares with the database, so an event lost between nodes still arrives.
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use axum::extract::State;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use phonelogin_core::app;
-use phonelogin_core::login_request::Status;
+use phonelogin_core::login_request::{State as RequestState, Status};
 use phonelogin_core::notify::Event;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
@@ -17,6 +18,8 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AuthDevice;
+
+const RESYNC: Duration = Duration::from_secs(10);
 use crate::error::AppResponse;
 use crate::state::SharedState;
 
@@ -36,8 +39,13 @@ async fn forward(
     user_id: String,
     tx: mpsc::Sender<Result<SseEvent, Infallible>>,
 ) {
-    // Requests shown on this stream, by the instant they expire.
+    // Requests shown on this stream (or open when it connected), by the instant they expire.
     let mut shown: BTreeMap<String, Instant> = BTreeMap::new();
+    let now = s.clock.now();
+    for r in s.store.open_login_requests(&user_id, now).await.unwrap_or_default() {
+        shown.insert(r.id, Instant::now() + Duration::from_secs((r.expires_at - now).max(0) as u64));
+    }
+    let mut resync = tokio::time::interval_at(Instant::now() + RESYNC, RESYNC);
     loop {
         let next_expiry = shown.iter().min_by_key(|(_, at)| **at).map(|(id, at)| (id.clone(), *at));
         let event = tokio::select! {
@@ -53,6 +61,15 @@ async fn forward(
                 if !open { continue }
                 Event::LoginRequestClosed { user_id: user_id.clone(), request_id: id, reason: "expired" }
             }
+            _ = resync.tick() => {
+                for event in missed(&s, &user_id, &shown).await {
+                    let Some(sse) = render(&s, event, &mut shown).await else { continue };
+                    if tx.send(Ok(sse)).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
             _ = tx.closed() => return,
         };
         let Some(sse) = render(&s, event, &mut shown).await else { continue };
@@ -60,6 +77,28 @@ async fn forward(
             return;
         }
     }
+}
+
+/// What this stream should have heard but did not: requests opened that it has not shown,
+/// and shown ones that have ended.
+async fn missed(s: &SharedState, user_id: &str, shown: &BTreeMap<String, Instant>) -> Vec<Event> {
+    let now = s.clock.now();
+    let Ok(open) = s.store.open_login_requests(user_id, now).await else { return vec![] };
+    let mut events: Vec<Event> = open
+        .iter()
+        .filter(|r| !shown.contains_key(&r.id))
+        .map(|r| Event::LoginRequest { user_id: user_id.to_owned(), request_id: r.id.clone() })
+        .collect();
+    for id in shown.keys().filter(|id| !open.iter().any(|r| &r.id == *id)) {
+        let state = s.store.login_request(id).await.ok().flatten().map(|r| r.state_at(now));
+        let reason = match state {
+            Some(RequestState::Approved | RequestState::Redeemed) => "approved",
+            Some(RequestState::Rejected) => "rejected",
+            _ => "expired",
+        };
+        events.push(Event::LoginRequestClosed { user_id: user_id.to_owned(), request_id: id.clone(), reason });
+    }
+    events
 }
 
 async fn sleep_until(at: Option<Instant>) {

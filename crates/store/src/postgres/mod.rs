@@ -4,6 +4,8 @@ mod clients;
 mod consents;
 mod devices;
 mod enrollments;
+mod events;
+pub use events::PgEvents;
 mod keys;
 mod login_requests;
 mod tokens;
