@@ -30,7 +30,6 @@ after(async () => {
 async function login({ expectConsent }) {
   await waitScreen(phone, 'home');
   await streamUp(phone);
-  if (await pos.getByTestId('pos-again').isVisible()) await pos.getByTestId('pos-again').click();
   await startLogin(pos, user);
   await waitScreen(phone, 'confirm');
   await phone.getByTestId('confirm-button').click();

@@ -22,13 +22,26 @@ const LABELS = {
   phoneNumber: { EN: 'Phone number', NO: 'Telefonnummer' },
   address: { EN: 'Address', NO: 'Adresse' },
   birthDate: { EN: 'Date of birth', NO: 'Fødselsdato' },
+  delegatedConsents: { EN: 'Marketing consents', NO: 'Markedsføringssamtykker' },
+};
+const FORM = {
+  heading: { EN: 'Join Demo Store Club', NO: 'Bli medlem i Demo Store-klubben' },
+  text: { EN: 'Members get offers and bonus points.', NO: 'Medlemmer får tilbud og bonuspoeng.' },
+  terms_url: 'https://demo.example/terms',
+  privacy_url: 'https://demo.example/privacy',
+  consents: [
+    { id: 'email', required: true, text: { EN: 'Receive offers via email', NO: 'Motta tilbud på e-post' } },
+    { id: 'sms', required: false, text: { EN: 'Receive offers via SMS', NO: 'Motta tilbud på SMS' } },
+    { id: 'personal', required: false, text: { EN: 'Get customized offers', NO: 'Få tilpassede tilbud' } },
+  ],
 };
 
 export function createFakeServer() {
   const client = {
     client_id: 'demo-pos', name: 'Demo Store', logo_url: null,
-    scopes: ['openid', 'name', 'email', 'phoneNumber', 'address', 'birthDate'],
+    scopes: ['openid', 'name', 'email', 'phoneNumber', 'address', 'birthDate', 'delegatedConsents'],
   };
+  const answers = new Map(); // phone -> { id: bool } (delegated consents)
   const users = new Map([
     ['4712345678', { given_name: 'Ada', family_name: 'Lovelace', email: 'ada@example.com', birthdate: '1990-12-10' }],
     ['4798765432', { given_name: 'Alan', family_name: 'Turing', email: 'alan@example.com', birthdate: '1912-06-23' }],
@@ -67,7 +80,10 @@ export function createFakeServer() {
     merchant: { name: client.name, logo_url: client.logo_url },
     scopes: scopesOf(r).map((s) => ({ scope: s, label: LABELS[s] || { EN: s, NO: s } })),
     binding_message: r.binding_message, needs_consent: needsConsent(r), flow: r.flow,
-    delegated_consents: null,
+    delegated_consents: r.scopes.includes('delegatedConsents') ? {
+      ...FORM,
+      consents: FORM.consents.map((c) => ({ ...c, previous_answer: answers.get(r.phone)?.[c.id] ?? null })),
+    } : null,
     created_at: new Date(r.created_at).toISOString(), expires_at: new Date(r.expires_at).toISOString(),
     expires_in: Math.max(0, Math.round((r.expires_at - now()) / 1000)),
   });
@@ -81,6 +97,22 @@ export function createFakeServer() {
   setInterval(() => {
     for (const r of requests.values()) if (r.state === 'pending' && r.expires_at <= now()) close(r, 'expired');
   }, 500).unref();
+
+  function profileOf(r) {
+    const u = users.get(r.phone);
+    const profile = {
+      sub: randomUUID(), name: `${u.given_name} ${u.family_name}`, given_name: u.given_name, family_name: u.family_name,
+      email: u.email, email_verified: true, phone_number: r.phone,
+      address: { street_address: 'Suburbia 23', postal_code: '2101', region: 'OSLO', country: 'NO', formatted: 'Suburbia 23\n2101 OSLO\nNO', address_type: 'home' },
+    };
+    if (r.scopes.includes('delegatedConsents')) {
+      profile.delegatedConsents = {
+        language: 'EN',
+        consents: FORM.consents.map((c) => ({ id: c.id, accepted: !!answers.get(r.phone)?.[c.id], required: c.required, textDisplayedToUser: c.text.EN })),
+      };
+    }
+    return profile;
+  }
 
   async function serveFile(res, file) {
     try {
@@ -162,7 +194,7 @@ export function createFakeServer() {
         if (!isOpen(r)) return fail(res, 409, 'request_closed');
         if (mm[2] === '/reject') {
           close(r, 'rejected');
-          if (r.flow === 'login_to_webpage') return json(res, 200, { result: 'redirect', redirect_url: `${r.base}/demo/welcome?error=access_denied&state=${r.id}` });
+          if (r.flow === 'login_to_webpage') return json(res, 200, { result: 'redirect', redirect_url: `${r.base}/demo/welcome?error=access_denied&state=${r.demoId}` });
           return json(res, 200, { result: 'rejected' });
         }
         if (body?.pin !== device.pin) {
@@ -172,12 +204,17 @@ export function createFakeServer() {
         }
         device.wrong = 0;
         if (needsConsent(r) && body.consent !== true) return fail(res, 400, 'consent_required');
+        if (r.scopes.includes('delegatedConsents')) {
+          const given = body.delegated_consents || {};
+          if (FORM.consents.some((c) => c.required && given[c.id] !== true)) return fail(res, 400, 'required_consent_missing');
+          answers.set(r.phone, Object.fromEntries(FORM.consents.map((c) => [c.id, given[c.id] === true])));
+        }
         if (needsConsent(r)) consents.set(consentKey(r), { scopes: scopesOf(r), granted_at: new Date().toISOString() });
         close(r, 'approved');
         if (r.flow === 'login_to_webpage') {
           const code = randomBytes(16).toString('base64url');
           codes.set(code, r.id);
-          return json(res, 200, { result: 'redirect', redirect_url: `${r.base}/demo/welcome?code=${code}&state=${r.id}` });
+          return json(res, 200, { result: 'redirect', redirect_url: `${r.base}/demo/welcome?code=${code}&state=${r.demoId}` });
         }
         return json(res, 200, { result: 'completed' });
       }
@@ -204,7 +241,8 @@ export function createFakeServer() {
       if (!users.has(phone)) return fail(res, 400, 'unknown_user_id');
       if (body.binding_message && !/^[A-Z0-9-]{5,8}$/.test(body.binding_message)) return fail(res, 400, 'invalid_binding_message');
       const r = {
-        id: randomUUID(), phone, client_id: client.client_id, scopes: client.scopes,
+        id: randomUUID(), phone, client_id: client.client_id,
+        scopes: ['openid', 'name', 'email', 'phoneNumber', 'address', ...(body.delegated_consents ? ['delegatedConsents'] : [])],
         binding_message: body.binding_message || null,
         flow: body.flow === 'webpage' ? 'login_to_webpage' : 'in_app',
         state: 'pending', created_at: now(), expires_at: now() + 600_000,
@@ -212,6 +250,7 @@ export function createFakeServer() {
       };
       requests.set(r.id, r);
       const demoId = randomUUID();
+      r.demoId = demoId;
       demoLogins.set(demoId, r.id);
       push(phone, 'login_request', view(r));
       return json(res, 200, { id: demoId });
@@ -220,18 +259,25 @@ export function createFakeServer() {
     if (req.method === 'GET' && mm) {
       const r = requests.get(demoLogins.get(mm[1]));
       if (!r) return fail(res, 404, 'not_found');
-      const status = r.state === 'pending' ? (r.expires_at <= now() ? 'expired' : 'waiting') : r.state;
-      const u = users.get(r.phone);
-      const profile = status === 'approved' ? {
-        sub: randomUUID(), name: `${u.given_name} ${u.family_name}`, given_name: u.given_name, family_name: u.family_name,
-        email: u.email, email_verified: true, phone_number: r.phone, birthdate: u.birthdate,
-        address: { street_address: 'Suburbia 23', postal_code: '2101', region: 'OSLO', country: 'NO', formatted: 'Suburbia 23\n2101 OSLO\nNO', address_type: 'home' },
-      } : null;
-      return json(res, 200, { status, profile, error: null });
+      let status = r.state === 'pending' ? (r.expires_at <= now() ? 'expired' : 'waiting') : r.state;
+      if (r.flow === 'login_to_webpage' && status !== 'expired') status = r.demoStatus || 'waiting';
+      return json(res, 200, { status, profile: status === 'approved' ? profileOf(r) : null, error: null });
     }
     if (req.method === 'GET' && p === '/demo/welcome') {
+      const r = requests.get(demoLogins.get(url.searchParams.get('state')));
+      let content;
+      if (url.searchParams.has('error')) {
+        if (r) r.demoStatus = 'rejected';
+        content = '<p data-testid="welcome-rejected">You cancelled the login. Nothing was shared.</p>';
+      } else if (r && codes.get(url.searchParams.get('code')) === r.id) {
+        codes.delete(url.searchParams.get('code'));
+        r.demoStatus = 'approved';
+        content = `<h1 data-testid="welcome-name">Welcome, ${users.get(r.phone).given_name}!</h1><p>You are logged in to Demo Store.</p>`;
+      } else {
+        content = '<p data-testid="welcome-error">The login could not be completed (invalid_grant).</p>';
+      }
       res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-      res.end(`<!doctype html><title>Welcome</title><h1>Welcome to Demo Store</h1><p>${url.searchParams.has('code') ? 'You are logged in.' : 'Login cancelled.'}</p>`);
+      res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Demo Store</title><link rel="stylesheet" href="/app/styles.css"></head><body class="merchant"><main class="screen">${content}<p><a href="/demo/pos">Back to the shop</a></p></main></body></html>`);
       return undefined;
     }
     return fail(res, 404, 'not_found');

@@ -44,7 +44,7 @@ test('login with binding message: push, consent, PIN, complete; POS gets the pro
   await waitText(phone, 'binding-message', 'AB-123');
   await waitText(phone, 'merchant-name', 'Demo Store');
   const scopes = await phone.getByTestId('scope-list').innerText();
-  for (const label of ['Name', 'Email', 'Phone number', 'Address', 'Date of birth']) {
+  for (const label of ['Name', 'Email address', 'Phone number', 'Address']) {
     assert.match(scopes, new RegExp(label, 'i'), `scope list shows ${label}`);
   }
   await waitText(phone, 'countdown', /\d+:\d\d/);
@@ -83,7 +83,6 @@ test('"continue on web page": after the PIN the browser opens the merchant page'
   await phone.getByTestId('done-button').click();
   await waitScreen(phone, 'home');
   await streamUp(phone);
-  await pos.getByTestId('pos-again').click();
   await startLogin(pos, user, { flow: 'webpage' });
 
   await waitScreen(phone, 'confirm');
@@ -95,7 +94,61 @@ test('"continue on web page": after the PIN the browser opens the merchant page'
     phone.waitForURL((url) => url.pathname.startsWith('/demo/welcome') && url.searchParams.has('code'), { timeout: WAIT }),
     phone.getByTestId('pin-submit').click(),
   ]);
-  await phone.waitForLoadState('load');
+  // The merchant's page exchanges the code and greets the user; the POS learns it too.
+  await waitText(phone, 'welcome-name', user.given);
   await screenshot(phone, 'merchant-welcome');
+  await posStatus(pos, 'approved');
+  await waitText(pos, 'pos-profile-name', user.name);
+  assertNoPageErrors([phone, pos], assert);
+});
+
+test('club consents (delegated consents): required ones must be ticked; the POS gets the answers', { timeout: 90_000 }, async () => {
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { club: true });
+
+  await waitScreen(phone, 'confirm');
+  await phone.getByTestId('confirm-button').click();
+  // Marketing consents are a new scope for this merchant: consent first, then the form.
+  await waitScreen(phone, 'consent');
+  await phone.getByTestId('consent-accept').click();
+  await waitScreen(phone, 'delegated');
+  await waitText(phone, 'delegated-heading', /club/i);
+  await waitText(phone, 'delegated-bottom', 'By confirming you accept Demo Store’s terms and privacy statement');
+  const boxes = phone.getByTestId('delegated-checkbox');
+  assert.ok(await boxes.count() >= 2, 'several consents are offered');
+  const email = phone.locator('[data-testid="delegated-checkbox"][data-id="email"]');
+  const sms = phone.locator('[data-testid="delegated-checkbox"][data-id="sms"]');
+  await email.setChecked(false); // an earlier run against the same database may have ticked it
+  await sms.setChecked(false);
+  assert.equal(await phone.getByTestId('delegated-confirm').isDisabled(), true, 'a required consent is unticked');
+  await screenshot(phone, 'delegated-consents-demo');
+  await email.check();
+  await sms.check();
+  await phone.getByTestId('delegated-confirm').click();
+
+  await waitScreen(phone, 'pin');
+  await phone.getByTestId('pin-input').fill(PIN);
+  await phone.getByTestId('pin-submit').click();
+  await waitScreen(phone, 'complete');
+  await posStatus(pos, 'approved');
+  await waitText(pos, 'pos-profile-consents', /email ✓/i);
+  await waitText(pos, 'pos-profile-consents', /sms ✓/i);
+  await screenshot(pos, 'pos-approved-club');
+
+  // Next time the form comes pre-ticked with those answers; cancelling there rejects the login.
+  await phone.getByTestId('done-button').click();
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { club: true });
+  await waitScreen(phone, 'confirm');
+  await phone.getByTestId('confirm-button').click();
+  await waitScreen(phone, 'delegated');
+  assert.equal(await email.isChecked(), true, 'email pre-ticked from the previous answer');
+  assert.equal(await sms.isChecked(), true, 'sms pre-ticked from the previous answer');
+  await phone.getByTestId('delegated-cancel').click();
+  await waitScreen(phone, 'rejected');
+  await posStatus(pos, 'rejected');
   assertNoPageErrors([phone, pos], assert);
 });

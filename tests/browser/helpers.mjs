@@ -84,7 +84,7 @@ export async function checkPhoneLayout(page, name) {
       const r = el.getBoundingClientRect();
       if (!r.width || !r.height) continue; // hidden
       const target = el.matches('input') ? (el.closest('label, li') || el).getBoundingClientRect() : r;
-      if (target.height < 44) out.push(`${el.dataset.testid || el.textContent.trim() || el.outerHTML.slice(0, 60)} is ${Math.round(target.height)}px high`);
+      if (target.height < 43.5) out.push(`${el.dataset.testid || el.textContent.trim() || el.outerHTML.slice(0, 60)} is ${Math.round(target.height)}px high`);
       if (r.right > width + 1) out.push(`${el.dataset.testid || el.textContent.trim()} sticks out to ${Math.round(r.right)}px`);
     }
     return out;
@@ -184,8 +184,10 @@ export async function startClean(page) {
 }
 
 /** Start a login on the POS page; resolves once the POS shows "waiting". */
-export async function startLogin(pos, user, { binding = '', flow = 'app' } = {}) {
+export async function startLogin(pos, user, { binding = '', flow = 'app', club = false } = {}) {
+  if (await pos.getByTestId('pos-again').isVisible()) await pos.getByTestId('pos-again').click();
   await pos.getByTestId('pos-phone').fill(user.phone);
+  await pos.getByTestId('pos-delegated').setChecked(club);
   await pos.getByTestId('pos-binding').fill(binding);
   await pos.getByTestId(flow === 'webpage' ? 'pos-flow-webpage' : 'pos-flow-app').check();
   await pos.getByTestId('pos-login').click();

@@ -49,7 +49,6 @@ test('a wrong PIN shows the attempts left and the request stays pending; the rig
   await phone.getByTestId('done-button').click();
   await waitScreen(phone, 'home');
   await streamUp(phone);
-  await pos.getByTestId('pos-again').click();
   await startLogin(pos, user);
 
   await waitScreen(phone, 'confirm');
@@ -92,7 +91,6 @@ test('without the push stream, Refresh on the home screen shows the waiting logi
   await waitScreen(phone, 'home');
   await phone.locator('[data-testid="stream-status"][data-up="false"]').waitFor();
 
-  await pos.getByTestId('pos-again').click();
   await startLogin(pos, user, { binding: 'PULL-1' });
   await phone.waitForTimeout(1500); // no push can arrive: the phone stays on the home screen
   assert.equal(await phone.getByTestId('main').getAttribute('data-screen'), 'home');
@@ -106,4 +104,18 @@ test('without the push stream, Refresh on the home screen shows the waiting logi
   await waitScreen(phone, 'rejected');
   await posStatus(pos, 'rejected');
   await phone.unroute('**/app-api/v1/events');
+});
+
+test('rejecting in the web-page flow opens the merchant page saying so; the POS shows rejected', { timeout: 60_000 }, async () => {
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { flow: 'webpage' });
+  await waitScreen(phone, 'confirm');
+  await Promise.all([
+    phone.waitForURL((url) => url.pathname.startsWith('/demo/welcome') && url.searchParams.get('error') === 'access_denied'),
+    phone.getByTestId('reject-button').click(),
+  ]);
+  await phone.getByTestId('welcome-rejected').waitFor();
+  await posStatus(pos, 'rejected');
 });

@@ -48,7 +48,7 @@ function errorText(e) {
 
 /** Logo and name of the merchant, with the live countdown under the name. */
 function merchantHeader(timer) {
-  return h('div', { class: 'merchant' },
+  return h('div', { class: 'merchant-head' },
     merchantLogo(flow.view.merchant, 'lg'),
     h('div', { class: 'merchant-text' },
       h('p', { class: 'merchant-name', testid: 'merchant-name' }, merchantName()),

@@ -94,6 +94,12 @@ function formatAddress(a) {
     .filter(Boolean).join(', ');
 }
 
+/** The delegatedConsents claim as "email ✓, sms ✗". */
+function clubConsents(dc) {
+  if (!dc || !Array.isArray(dc.consents)) return '';
+  return dc.consents.map((c) => `${c.textDisplayedToUser || c.id} ${c.accepted ? '✓' : '✗'}`).join(', ');
+}
+
 function showProfile(p) {
   if (!p) { setHidden(profileEl, true); return; }
   const name = p.name || [p.given_name, p.family_name].filter(Boolean).join(' ');
@@ -103,6 +109,7 @@ function showProfile(p) {
     ...row('Phone', p.phone_number, 'pos-profile-phone'),
     ...row('Address', formatAddress(p.address), 'pos-profile-address'),
     ...row('Birthdate', p.birthdate, 'pos-profile-birthdate'),
+    ...row('Club consents', clubConsents(p.delegatedConsents), 'pos-profile-consents'),
   );
   setHidden(profileEl, profileEl.childElementCount === 0);
 }
@@ -179,6 +186,7 @@ form.addEventListener('submit', async (e) => {
   loginButton.setAttribute('aria-busy', 'true');
   try {
     const body = { phone_number: phone, flow };
+    if ($('club').checked) body.delegated_consents = true;
     if (binding) body.binding_message = binding;
     const res = await call('POST', '/demo/api/logins', body);
     showProfile(null);
