@@ -51,6 +51,7 @@ async fn consent_is_per_sector_shared_by_its_clients() {
     app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid name").await;
     app.start(SHOP_WEB, ADA, "openid name").await;
     assert_eq!(open_view(&app, ADA_DEVICE).await["needs_consent"], false, "same sector");
+    app.clock.advance(1); // so that the next request is the newest
     app.start(OTHER, ADA, "openid name").await;
     assert_eq!(open_view(&app, ADA_DEVICE).await["needs_consent"], true, "another merchant");
 }
