@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use phonelogin_core::backchannel;
 use phonelogin_core::notify::Event;
 
-use super::{authenticate, form};
+use super::client_request;
 use crate::error::OAuthResponse;
 use crate::state::SharedState;
 
@@ -18,8 +18,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Result<impl IntoResponse, OAuthResponse> {
     let now = s.clock.now();
-    let params = form(&headers, &body)?;
-    let client = authenticate(&s, &headers, &params).await?;
+    let (params, client) = client_request(&s, &headers, &body).await?;
     let accepted = backchannel::handle(s.store.as_ref(), &s.keys, &s.settings, &client, &params, now).await?;
     s.notifier
         .publish(Event::LoginRequest { user_id: accepted.user_id.clone(), request_id: accepted.request_id.clone() })

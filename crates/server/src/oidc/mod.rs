@@ -16,7 +16,7 @@ use phonelogin_core::model::Client;
 use crate::state::AppState;
 
 /// Parses an `application/x-www-form-urlencoded` body; a repeated parameter is refused.
-pub fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
+fn form(headers: &HeaderMap, body: &[u8]) -> Result<Params, OAuthError> {
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -51,8 +51,19 @@ fn form_decode(s: &str) -> Option<String> {
     pairs.into_iter().next().map(|(_, v)| v)
 }
 
-/// Authenticates the calling client (spec §3.1).
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
+/// Parses the form and authenticates the calling client (spec §3.1): the start of every
+/// client request.
+pub async fn client_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(Params, Client), OAuthError> {
+    let params = form(headers, body)?;
+    let client = authenticate(state, headers, &params).await?;
+    Ok((params, client))
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
     let presented = Presented::from_request(basic(headers), params.get("client_id"), params.get("client_secret"))?;
     let client = state.client(&presented.client_id).await?;
     presented.authenticate(client)

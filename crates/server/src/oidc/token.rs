@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
 use phonelogin_core::grant::{self, TokenContext, TokenRequest};
 
-use super::{authenticate, form};
+use super::client_request;
 use crate::error::OAuthResponse;
 use crate::state::SharedState;
 
@@ -16,8 +16,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Result<impl IntoResponse, OAuthResponse> {
     let now = s.clock.now();
-    let params = form(&headers, &body)?;
-    let client = authenticate(&s, &headers, &params).await?;
+    let (params, client) = client_request(&s, &headers, &body).await?;
     let request = TokenRequest::parse(&params)?;
     let signer = s.signer().await?;
     let ctx = TokenContext { keys: &s.keys, signer: &signer, issuer: &s.issuer };

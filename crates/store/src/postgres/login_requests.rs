@@ -15,6 +15,14 @@ use crate::rows::{login_request, login_request_cols};
 /// migration lock.
 const PENDING_LOCK_CLASS: i32 = 0x5045_4e44; // "PEND"
 
+impl PostgresStore {
+    /// One conditional update of one request; true when this call changed it.
+    async fn transition(&self, sql: &'static str, id: &str, now: UnixTime) -> StoreResult<bool> {
+        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.pool).await.map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
 #[async_trait]
 impl LoginRequestStore for PostgresStore {
     async fn insert_login_request(
@@ -187,29 +195,23 @@ impl LoginRequestStore for PostgresStore {
     }
 
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(
+        self.transition(
             "UPDATE login_requests SET status = 'rejected', decided_at = $2
              WHERE id = $1 AND status = 'pending' AND expires_at > $2",
+            id,
+            now,
         )
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
         .await
-        .map_err(err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(
+        self.transition(
             "UPDATE login_requests SET status = 'redeemed'
              WHERE id = $1 AND status = 'approved' AND expires_at > $2",
+            id,
+            now,
         )
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
         .await
-        .map_err(err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {

@@ -10,6 +10,14 @@ use super::SqliteStore;
 use crate::err;
 use crate::rows::{login_request as request, login_request_cols as cols};
 
+impl SqliteStore {
+    /// One conditional update of one request; true when this call changed it.
+    async fn transition(&self, sql: &'static str, id: &str, now: UnixTime) -> StoreResult<bool> {
+        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.pool).await.map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+}
+
 #[async_trait]
 impl LoginRequestStore for SqliteStore {
     async fn insert_login_request(
@@ -157,25 +165,16 @@ impl LoginRequestStore for SqliteStore {
     }
 
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE login_requests SET status = 'rejected', decided_at = ?2 WHERE id = ?1 AND status = 'pending' AND expires_at > ?2")
-            .bind(id)
-            .bind(now)
-            .execute(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() == 1)
+        self.transition("UPDATE login_requests SET status = 'rejected', decided_at = ?2 WHERE id = ?1 AND status = 'pending' AND expires_at > ?2", id, now).await
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(
+        self.transition(
             "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2",
+            id,
+            now,
         )
-        .bind(id)
-        .bind(now)
-        .execute(&self.pool)
         .await
-        .map_err(err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
