@@ -177,6 +177,21 @@ test('a login pushed to the phone opens at once; login_request_closed then shows
   await phone.context().close();
 });
 
+test('approving a login that has meanwhile ended shows "this login has ended"', { timeout: 60_000 }, async () => {
+  const api = { list: [loginRequest({ id: 'req-gone' })], approve: () => [409, { error: 'request_closed', error_description: 'closed' }] };
+  const phone = await scriptedPhone(api);
+  await phone.getByTestId('request-item').click();
+  await phone.getByTestId('confirm-button').click();
+  await waitScreen(phone, 'pin');
+  await phone.getByTestId('pin-input').fill('1234');
+  await phone.getByTestId('pin-submit').click();
+  await waitScreen(phone, 'closed');
+  await waitText(phone, 'screen-closed', 'This login has ended');
+  await phone.getByTestId('done-button').click();
+  await waitScreen(phone, 'home');
+  await phone.context().close();
+});
+
 test('the countdown runs out: the login shows as expired and cannot be confirmed', { timeout: 60_000 }, async () => {
   const view = loginRequest({ id: 'req-short', expires_in: 2, binding_message: null });
   const api = { list: [], events: [sse(['login_request', view])], approve: () => [409, { error: 'request_closed' }] };

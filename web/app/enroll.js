@@ -175,7 +175,11 @@ function showPin(error) {
   });
 }
 
+let verifying = false;
+
 async function verify(errEl) {
+  if (verifying) return;
+  verifying = true;
   try {
     const res = await App.verifyEnrollment(flow.enrollmentId, {
       code: flow.code,
@@ -202,6 +206,8 @@ async function verify(errEl) {
     } else {
       showCode(messageFor(e));
     }
+  } finally {
+    verifying = false;
   }
 }
 
