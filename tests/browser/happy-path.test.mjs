@@ -1,11 +1,12 @@
 // Happy path (Ada): the POS starts a login with a binding message, the phone gets it by push,
 // shows the code, asks for consent and the PIN, ends with "Login complete"; the POS gets the
-// profile. Then the "continue on web page" flow opens the merchant's page in the browser.
+// profile. Then the "continue on web page" flow opens the merchant's page in the browser, and the
+// club consents (delegated consents) reach the POS as userinfo's delegatedConsents.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  launch, openPhone, openPos, enroll, startLogin, posStatus, demoLogin, waitScreen, waitText, screenshot,
   markNoReload, assertNotReloaded, assertNoPageErrors, startClean, streamUp, USERS, WAIT,
 } from './helpers.mjs';
 
@@ -106,7 +107,7 @@ test('club consents (delegated consents): required ones must be ticked; the POS 
   await phone.goto('/app/');
   await waitScreen(phone, 'home');
   await streamUp(phone);
-  await startLogin(pos, user, { club: true });
+  const id = await startLogin(pos, user, { club: true });
 
   await waitScreen(phone, 'confirm');
   await phone.getByTestId('confirm-button').click();
@@ -120,12 +121,14 @@ test('club consents (delegated consents): required ones must be ticked; the POS 
   assert.ok(await boxes.count() >= 2, 'several consents are offered');
   const email = phone.locator('[data-testid="delegated-checkbox"][data-id="email"]');
   const sms = phone.locator('[data-testid="delegated-checkbox"][data-id="sms"]');
-  await email.setChecked(false); // an earlier run against the same database may have ticked it
-  await sms.setChecked(false);
+  const personal = phone.locator('[data-testid="delegated-checkbox"][data-id="personal"]');
+  for (const box of [email, sms, personal]) await box.setChecked(false); // an earlier run may have ticked them
   assert.equal(await phone.getByTestId('delegated-confirm').isDisabled(), true, 'a required consent is unticked');
   await screenshot(phone, 'delegated-consents-demo');
-  await email.check();
   await sms.check();
+  assert.equal(await phone.getByTestId('delegated-confirm').isDisabled(), true, 'the required one is still unticked');
+  await email.check();
+  assert.equal(await phone.getByTestId('delegated-confirm').isEnabled(), true);
   await phone.getByTestId('delegated-confirm').click();
 
   await waitScreen(phone, 'pin');
@@ -135,7 +138,13 @@ test('club consents (delegated consents): required ones must be ticked; the POS 
   await posStatus(pos, 'approved');
   await waitText(pos, 'pos-profile-consents', /email ✓/i);
   await waitText(pos, 'pos-profile-consents', /sms ✓/i);
+  await waitText(pos, 'pos-profile-consents', /customized offers ✗/i);
   await screenshot(pos, 'pos-approved-club');
+  // What the POS shows is the userinfo answer: delegatedConsents.consents with the ticks.
+  const { profile } = await demoLogin(id);
+  assert.equal(profile.name, user.name);
+  assert.deepEqual(profile.delegatedConsents.consents.map((c) => [c.id, c.required, c.accepted]),
+    [['email', true, true], ['sms', false, true], ['personal', false, false]]);
 
   // Next time the form comes pre-ticked with those answers; cancelling there rejects the login.
   await phone.getByTestId('done-button').click();
@@ -147,6 +156,7 @@ test('club consents (delegated consents): required ones must be ticked; the POS 
   await waitScreen(phone, 'delegated');
   assert.equal(await email.isChecked(), true, 'email pre-ticked from the previous answer');
   assert.equal(await sms.isChecked(), true, 'sms pre-ticked from the previous answer');
+  assert.equal(await personal.isChecked(), false, 'personal: declined last time');
   await phone.getByTestId('delegated-cancel').click();
   await waitScreen(phone, 'rejected');
   await posStatus(pos, 'rejected');

@@ -3,6 +3,7 @@
 
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,10 +22,25 @@ export const BASE = (() => {
   return url.replace(/\/+$/, '');
 })();
 
+/** tests/browser/fixtures.json: imported into the server's database next to the demo data. */
+export const FIXTURES = JSON.parse(readFileSync(path.join(HERE, 'fixtures.json'), 'utf8'));
+
 export const USERS = {
+  // The demo users of `serve --demo`.
   ada: { phone: '4712345678', given: 'Ada', name: 'Ada Lovelace' },
   alan: { phone: '4798765432', given: 'Alan', name: 'Alan Turing' },
   grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
+  // From fixtures.json.
+  kari: { phone: '4791234567', given: 'Kari', name: 'Kari Nordmann' },
+};
+
+/**
+ * The app names a device after the browser ("Web browser", "Android phone", "iPhone") and the
+ * server keeps one device per user and name: a second phone of the same user needs another user agent.
+ */
+export const USER_AGENTS = {
+  android: 'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  iphone: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
 };
 
 export function launch() {
@@ -43,11 +59,12 @@ function collectErrors(page, errors) {
   });
 }
 
-/** A phone: 360×740, touch, its own storage (device token), showing /app/. */
-export async function openPhone(browser, { locale = 'en-GB', serviceWorkers = 'allow' } = {}) {
+/** A phone: 360×740, touch, its own storage (device token). `device`: a key of USER_AGENTS. */
+export async function openPhone(browser, { locale = 'en-GB', serviceWorkers = 'allow', device } = {}) {
   const context = await browser.newContext({
     baseURL: BASE, viewport: { width: 360, height: 740 }, deviceScaleFactor: 1,
     isMobile: true, hasTouch: true, locale, serviceWorkers,
+    ...(device ? { userAgent: USER_AGENTS[device] } : {}),
   });
   context.setDefaultTimeout(WAIT);
   const page = await context.newPage();
@@ -116,14 +133,16 @@ const codeOf = (m) => m.code || (String(m.message).match(/\b\d{6}\b/) || [])[0];
 
 /**
  * Enroll the phone page through the app's screens: number → code (read from the dev outbox) →
- * PIN twice. Ends on the home screen, greeting the user. `shots` names screenshots of each step.
+ * PIN twice. Ends on the home screen, greeting the user. `shots`: true saves a screenshot of each
+ * step (enroll-phone, enroll-code, enroll-pin), or a function (page, name) takes them.
  */
 export async function enroll(page, user, pin, { shots = false } = {}) {
+  const shoot = typeof shots === 'function' ? shots : shots ? screenshot : async () => {};
   await page.goto('/app/');
   await waitScreen(page, 'enroll-phone');
-  if (shots) await screenshot(page, 'enroll-phone');
   const before = forPhone(await outbox(), user.phone).length;
   await page.getByTestId('enroll-phone').fill(user.phone);
+  await shoot(page, 'enroll-phone');
   await page.getByTestId('enroll-phone-submit').click();
   await waitScreen(page, 'enroll-code');
 
@@ -137,14 +156,14 @@ export async function enroll(page, user, pin, { shots = false } = {}) {
   if (!code) throw new Error(`no one-time code for ${user.phone} appeared in the dev outbox`);
   // The app shows the same code as a dev hint.
   await waitText(page, 'dev-code', code);
-  if (shots) await screenshot(page, 'enroll-code');
+  await shoot(page, 'enroll-code');
   await page.getByTestId('enroll-code').fill(code);
   await page.getByTestId('enroll-code-submit').click();
 
   await waitScreen(page, 'enroll-pin');
   await page.getByTestId('enroll-pin').fill(pin);
   await page.getByTestId('enroll-pin-repeat').fill(pin);
-  if (shots) await screenshot(page, 'enroll-pin');
+  await shoot(page, 'enroll-pin');
   await page.getByTestId('enroll-pin-submit').click();
 
   await waitScreen(page, 'home');
@@ -183,15 +202,61 @@ export async function startClean(page) {
   for (const r of body?.login_requests || []) await appApi(page, 'POST', `/login-requests/${r.id}/reject`);
 }
 
-/** Start a login on the POS page; resolves once the POS shows "waiting". */
+/**
+ * Start a login on the POS page; resolves, once the POS shows "waiting", to the demo login's id
+ * (read from the POS's own POST /demo/api/logins answer; see demoLogin).
+ */
 export async function startLogin(pos, user, { binding = '', flow = 'app', club = false } = {}) {
   if (await pos.getByTestId('pos-again').isVisible()) await pos.getByTestId('pos-again').click();
   await pos.getByTestId('pos-phone').fill(user.phone);
   await pos.getByTestId('pos-delegated').setChecked(club);
   await pos.getByTestId('pos-binding').fill(binding);
   await pos.getByTestId(flow === 'webpage' ? 'pos-flow-webpage' : 'pos-flow-app').check();
-  await pos.getByTestId('pos-login').click();
+  const [answer] = await Promise.all([
+    pos.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/demo/api/logins'),
+    pos.getByTestId('pos-login').click(),
+  ]);
   await posStatus(pos, 'waiting');
+  return (await answer.json()).id;
+}
+
+/**
+ * What the demo merchant knows of a login (GET /demo/api/logins/{id}): `status`, and `profile`,
+ * the provider's userinfo answer, once approved.
+ */
+export async function demoLogin(id) {
+  const res = await fetch(`${BASE}/demo/api/logins/${encodeURIComponent(id)}`);
+  if (!res.ok) throw new Error(`GET /demo/api/logins/${id}: HTTP ${res.status}`);
+  return res.json();
+}
+
+/**
+ * A CIBA backchannel authentication request from the test client of fixtures.json (the demo
+ * merchant's secret is never shown, so requests it cannot make, e.g. a short `requested_expiry`,
+ * come from this client). Resolves to the provider's JSON answer.
+ */
+export async function backchannel(user, params = {}) {
+  const client = FIXTURES.clients[0];
+  const res = await fetch(`${BASE}/vipps-login-ciba/api/backchannel/authentication`, {
+    method: 'POST',
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({ login_hint: `urn:msisdn:${user.phone}`, scope: 'openid name', ...params }),
+  });
+  const body = await res.json();
+  if (!res.ok) throw new Error(`backchannel: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Cut the app's push stream (a network condition: the server is not told, nothing is faked). */
+export async function blockEvents(page) {
+  await page.route('**/app-api/v1/events', (route) => route.abort());
+}
+
+export async function unblockEvents(page) {
+  await page.unroute('**/app-api/v1/events');
 }
 
 export async function posStatus(pos, status) {
