@@ -163,12 +163,18 @@ pub async fn verify_enrollment(
     if !usable || !secret_matches(&input.code, &e.code_hash) || !store.consume_enrollment(enrollment_id).await? {
         return Err(AppError::InvalidCode);
     }
+    // A new enrollment is a new device: never replace another device of the same name.
+    let taken: Vec<String> = store.devices(&e.user_id).await?.into_iter().map(|d| d.name).collect();
+    let name = (1..)
+        .map(|n| if n == 1 { name.to_owned() } else { format!("{name} ({n})") })
+        .find(|n| !taken.contains(n))
+        .unwrap_or_default();
     let token = random_token();
     store
         .upsert_device(&Device {
             device_id: random_id(),
             user_id: e.user_id,
-            name: name.to_owned(),
+            name,
             token_hash: sha256_hex(&token),
             pin_hash: pins.hash(&input.pin),
             app_version: input.app_version.clone(),

@@ -129,9 +129,9 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
     let webpage = input.flow.as_deref() == Some("webpage");
     let hint = format!("urn:msisdn:{}", input.phone_number.trim());
     let scope = if input.delegated_consents {
-        "openid name email phoneNumber address delegatedConsents"
+        "openid name email phoneNumber address birthDate delegatedConsents"
     } else {
-        "openid name email phoneNumber address"
+        "openid name email phoneNumber address birthDate"
     };
     let redirect = format!("{}{WELCOME}", m.base);
     let mut form = vec![("login_hint", hint.as_str()), ("scope", scope)];
@@ -235,7 +235,11 @@ struct Callback {
 async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response {
     let id = q.state.unwrap_or_default();
     if q.error.is_some() {
-        m.update(&id, |l| l.status = "rejected");
+        m.update(&id, |l| {
+            if l.webpage && l.status == "waiting" {
+                l.status = "rejected";
+            }
+        });
         return page(
             "Login cancelled",
             "<p data-testid=\"welcome-rejected\">You cancelled the login. Nothing was shared.</p>",

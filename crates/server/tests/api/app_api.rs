@@ -34,6 +34,11 @@ async fn enrollment_with_the_one_time_code_gives_a_device_that_can_approve() {
     let (_, me) = body(app.app_get(&device, "/me").await).await;
     assert_eq!((me["given_name"].as_str(), me["phone_number"].as_str()), (Some("Karen"), Some("4511223344")));
     app.login(SHOP, "4511223344", &device, "2580", "openid name").await;
+    // A second phone with the same name is a second device: the first keeps working.
+    let second = enroll(&app, "4511223344", "1111").await;
+    let (_, me) = body(app.app_get(&second, "/me").await).await;
+    assert_eq!(me["device_name"], "Test phone (2)");
+    assert_eq!(app.app_get(&device, "/me").await.status(), 200);
 }
 
 #[tokio::test]
