@@ -72,9 +72,6 @@ mod tests {
         let doc = document(3);
         assert_eq!(doc["clients"][0]["client_id"], CLIENT_ID);
         assert_eq!(doc["users"].as_array().map(Vec::len), Some(3));
-        assert_eq!(
-            doc["users"][2]["devices"][0]["device_token"],
-            device_token(2)
-        );
+        assert_eq!(doc["users"][2]["devices"][0]["device_token"], device_token(2));
     }
 }

@@ -41,8 +41,7 @@ pub struct Record {
 
 impl Record {
     pub fn add(&mut self, latency: Duration, outcome: Outcome) {
-        self.latencies_us
-            .push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
+        self.latencies_us.push(u32::try_from(latency.as_micros()).unwrap_or(u32::MAX));
         match outcome {
             Outcome::Ok(label) => {
                 self.ok += 1;
@@ -105,11 +104,7 @@ where
     Fut: Future<Output = Outcome> + Send,
 {
     let start = Instant::now();
-    let limits = Arc::new(Limits {
-        deadline: start + duration,
-        max,
-        started: AtomicU64::new(0),
-    });
+    let limits = Arc::new(Limits { deadline: start + duration, max, started: AtomicU64::new(0) });
     let workers: Vec<_> = (0..concurrency)
         .map(|w| {
             let limits = Arc::clone(&limits);
@@ -129,18 +124,10 @@ where
     for w in workers {
         match w.await {
             Ok(r) => record.merge(r),
-            Err(e) => {
-                *record
-                    .errors
-                    .entry(format!("worker failed: {e}"))
-                    .or_default() += 1
-            }
+            Err(e) => *record.errors.entry(format!("worker failed: {e}")).or_default() += 1,
         }
     }
-    Run {
-        record,
-        elapsed: start.elapsed(),
-    }
+    Run { record, elapsed: start.elapsed() }
 }
 
 #[cfg(test)]
@@ -153,10 +140,7 @@ mod tests {
         for ms in 1..=100u64 {
             r.add(Duration::from_millis(ms), Outcome::Ok("ok"));
         }
-        assert_eq!(
-            r.percentiles_ms(&[50.0, 99.0, 100.0]),
-            vec![50.0, 99.0, 100.0]
-        );
+        assert_eq!(r.percentiles_ms(&[50.0, 99.0, 100.0]), vec![50.0, 99.0, 100.0]);
     }
 
     #[test]
@@ -166,10 +150,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_cap_bounds_the_operations() {
-        let run = drive(4, Duration::from_secs(10), 25, |_, _| async {
-            Outcome::Ok("ok")
-        })
-        .await;
+        let run = drive(4, Duration::from_secs(10), 25, |_, _| async { Outcome::Ok("ok") }).await;
         assert_eq!(run.record.ok, 25);
         assert_eq!(run.record.labels.get("ok"), Some(&25));
     }
@@ -177,11 +158,7 @@ mod tests {
     #[tokio::test]
     async fn errors_are_counted_by_kind() {
         let run = drive(2, Duration::from_secs(10), 10, |_, seq| async move {
-            if seq % 2 == 0 {
-                Outcome::Err("HTTP 500".into())
-            } else {
-                Outcome::Ok("ok")
-            }
+            if seq % 2 == 0 { Outcome::Err("HTTP 500".into()) } else { Outcome::Ok("ok") }
         })
         .await;
         assert_eq!(run.record.error_count(), 5);

@@ -2,6 +2,7 @@
 //! machine, scenario by scenario, against the `/healthz` ceiling of the same run (spec §9).
 mod fixtures;
 mod load;
+mod procfs;
 mod report;
 mod scenarios;
 mod target;
@@ -9,21 +10,21 @@ mod target;
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::load::Run;
+use crate::load::{Record, Run};
+use crate::procfs::CpuMeter;
 use crate::report::{Goal, Line};
 use crate::scenarios::{FLOW_STEPS, Load};
 use crate::target::Target;
 
+/// `fill` reports its progress every this many requests.
+const FILL_CHUNK: u64 = 50_000;
+
 #[derive(Parser)]
-#[command(
-    name = "phonelogin-bench",
-    version,
-    about = "Load tool for a phonelogin server running on this machine"
-)]
+#[command(name = "phonelogin-bench", version, about = "Load tool for a phonelogin server running on this machine")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -97,43 +98,21 @@ enum Scenario {
 async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Fixtures { users, out } => write_fixtures(users, out.as_deref()),
-        Command::Run {
-            server,
-            concurrency,
-            duration,
-            max_requests,
-            pending,
-            scenario,
-        } => match load_settings(&server, concurrency, duration) {
-            Ok(duration) => {
-                let load = Load {
-                    concurrency,
-                    duration,
-                    max: max_requests,
-                };
-                run(&server, load, pending, scenario).await
+        Command::Run { server, concurrency, duration, max_requests, pending, scenario } => {
+            match load_settings(&server, concurrency, duration) {
+                Ok(duration) => {
+                    let load = Load { concurrency, duration, max: max_requests };
+                    run(&server, load, pending, scenario).await
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
-        Command::Fill {
-            server,
-            count,
-            concurrency,
-            max_duration,
-        } => match load_settings(&server, concurrency, max_duration) {
-            Ok(duration) => {
-                fill(
-                    &server,
-                    Load {
-                        concurrency,
-                        duration,
-                        max: count,
-                    },
-                )
-                .await
+        }
+        Command::Fill { server, count, concurrency, max_duration } => {
+            match load_settings(&server, concurrency, max_duration) {
+                Ok(duration) => fill(&server, Load { concurrency, duration, max: count }).await,
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,13 +148,11 @@ fn write_fixtures(users: usize, out: Option<&std::path::Path>) -> Result<(), Str
     text.push('\n');
     match out {
         Some(path) => std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display())),
-        None => std::io::stdout()
-            .write_all(text.as_bytes())
-            .map_err(|e| e.to_string()),
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| e.to_string()),
     }
 }
 
-fn line(name: &'static str, unit: &'static str, run: &mut Run, goal: Goal) -> Line {
+fn line(name: &'static str, unit: &'static str, run: &mut Run, goal: Goal, cpu: &CpuMeter) -> Line {
     let p = run.record.percentiles_ms(&[50.0, 99.0]);
     let (p50_ms, p99_ms) = (p[0], p[1]);
     Line {
@@ -187,87 +164,64 @@ fn line(name: &'static str, unit: &'static str, run: &mut Run, goal: Goal) -> Li
         p99_checked_ms: p99_ms,
         errors: run.record.error_count(),
         goal,
+        cpu: cpu.cores(),
     }
 }
 
-async fn run(
-    server: &Server,
-    load: Load,
-    pending: usize,
-    scenario: Scenario,
-) -> Result<(), String> {
+async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) -> Result<(), String> {
     let t = Arc::new(Target::new(&server.url, load.concurrency)?);
     let users = server.users;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
         "phonelogin-bench: {} users={users} concurrency={} duration={:?} cap={} cores={}",
-        server.url,
-        load.concurrency,
-        load.duration,
-        load.max,
-        std::thread::available_parallelism().map_or(0, usize::from)
+        server.url, load.concurrency, load.duration, load.max, cores
     );
+    if let Some(pid) = server.server_pid {
+        println!("server pid {pid} ({}); cpu s/b = cores used by the server / by this tool", procfs::name(pid));
+    }
+    if let Some(busy) = procfs::load_average().filter(|l| *l > 0.5 * cores as f64) {
+        println!(
+            "note: load average {busy:.1} on {cores} cores before the run: the machine is busy and every figure is low"
+        );
+    }
     report::header();
 
+    let cpu = CpuMeter::start(server.server_pid);
     let mut health = scenarios::healthz(Arc::clone(&t), load).await;
-    let ceiling_line = line("healthz", "req/s", &mut health, Goal::Ceiling);
+    let ceiling_line = line("healthz", "req/s", &mut health, Goal::Ceiling, &cpu);
     report::print(&ceiling_line, None);
     report::print_errors(&health.record.errors);
     if health.record.ok == 0 {
-        return Err(format!(
-            "GET {} never answered 200; is the server running?",
-            t.url(target::HEALTHZ)
-        ));
+        return Err(format!("GET {} never answered 200; is the server running?", t.url(target::HEALTHZ)));
     }
     let ceiling = Some(ceiling_line.rate);
     let wants = |s: Scenario| scenario == Scenario::All || scenario == s;
 
     // Flows first: they list the user's open requests, which the other scenarios leave behind.
     if wants(Scenario::Flow) {
+        let cpu = CpuMeter::start(server.server_pid);
         let mut flows = scenarios::flow(Arc::clone(&t), users, load).await?;
-        let mut l = line("flow", "flows/s", &mut flows.run, Goal::PerSecond(2_000.0));
-        let step_p99: Vec<f64> = flows
-            .steps
-            .iter_mut()
-            .map(|r| r.percentiles_ms(&[99.0])[0])
-            .collect();
+        let mut l = line("flow", "flows/s", &mut flows.run, Goal::PerSecond(2_000.0), &cpu);
+        let step_p99: Vec<f64> = flows.steps.iter_mut().map(|r| r.percentiles_ms(&[99.0])[0]).collect();
         l.p99_checked_ms = step_p99.iter().copied().fold(0.0, f64::max);
         report::print(&l, ceiling);
-        let steps: Vec<String> = FLOW_STEPS
-            .iter()
-            .zip(&step_p99)
-            .map(|(n, p)| format!("{n} {p:.2}"))
-            .collect();
+        let steps: Vec<String> = FLOW_STEPS.iter().zip(&step_p99).map(|(n, p)| format!("{n} {p:.2}")).collect();
         println!("{:<12}   p99 ms per request: {}", "", steps.join(", "));
         report::print_errors(&flows.run.record.errors);
     }
     if wants(Scenario::Backchannel) {
+        let cpu = CpuMeter::start(server.server_pid);
         let mut run = scenarios::backchannel(Arc::clone(&t), users, load).await;
-        report::print(
-            &line("backchannel", "req/s", &mut run, Goal::ShareOfCeiling(0.30)),
-            ceiling,
-        );
+        report::print(&line("backchannel", "req/s", &mut run, Goal::ShareOfCeiling(0.30), &cpu), ceiling);
         report::print_errors(&run.record.errors);
     }
     if wants(Scenario::Poll) {
-        let ids =
-            scenarios::create_pending(Arc::clone(&t), users, pending, load.concurrency).await?;
+        let ids = scenarios::create_pending(Arc::clone(&t), users, pending, load.concurrency).await?;
+        let cpu = CpuMeter::start(server.server_pid);
         let mut run = scenarios::poll(Arc::clone(&t), &ids, load).await;
-        report::print(
-            &line("poll", "req/s", &mut run, Goal::ShareOfCeiling(0.45)),
-            ceiling,
-        );
-        let counts: Vec<String> = run
-            .record
-            .labels
-            .iter()
-            .map(|(k, v)| format!("{k} {v}"))
-            .collect();
-        println!(
-            "{:<12}   over {} pending requests: {}",
-            "",
-            ids.len(),
-            counts.join(", ")
-        );
+        report::print(&line("poll", "req/s", &mut run, Goal::ShareOfCeiling(0.45), &cpu), ceiling);
+        let counts: Vec<String> = run.record.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        println!("{:<12}   over {} pending requests: {}", "", ids.len(), counts.join(", "));
         report::print_errors(&run.record.errors);
     }
     if let Some(pid) = server.server_pid {
@@ -286,7 +240,36 @@ async fn fill(server: &Server, load: Load) -> Result<(), String> {
         "creating {} pending requests over {} users with concurrency {} ...",
         load.max, server.users, load.concurrency
     );
-    let mut run = scenarios::backchannel(Arc::clone(&t), server.users, load).await;
+    // In chunks, to show how the rate and the memory move as the pending requests pile up.
+    let deadline = Instant::now() + load.duration;
+    let mut run = Run { record: Record::default(), elapsed: Duration::ZERO };
+    let mut attempted = 0;
+    while attempted < load.max {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            println!("stopped after --max-duration");
+            break;
+        }
+        let max = FILL_CHUNK.min(load.max - attempted);
+        let mut part = scenarios::backchannel(Arc::clone(&t), server.users, Load { duration: left, max, ..load }).await;
+        attempted += part.record.ok + part.record.error_count();
+        let p99 = part.record.percentiles_ms(&[99.0])[0];
+        let memory = server.server_pid.and_then(|pid| procfs::memory_mb(pid).ok());
+        println!(
+            "  {:>9} done: {:.0} req/s, p99 {p99:.2} ms, errors {}{}",
+            attempted,
+            part.rate(),
+            part.record.error_count(),
+            memory.map_or_else(String::new, |(rss, _)| format!(", server VmRSS {rss:.1} MB"))
+        );
+        let stalled = part.record.ok == 0;
+        run.elapsed += part.elapsed;
+        run.record.merge(part.record);
+        if stalled {
+            println!("stopped: no request succeeded in the last chunk");
+            break;
+        }
+    }
     let p = run.record.percentiles_ms(&[50.0, 99.0]);
     println!(
         "fill: {} created in {:.1} s: {:.0} req/s, p50 {:.2} ms, p99 {:.2} ms, errors {}",

@@ -2,6 +2,8 @@
 //! `/healthz` ceiling, and the spec §9 target with PASS/MISS; and the server's resident memory.
 use std::collections::BTreeMap;
 
+use crate::procfs;
+
 /// The p99 bound of every measured scenario at concurrency 64 (spec §9).
 pub const P99_MS: f64 = 20.0;
 /// The memory bound with 1,000,000 pending requests (spec §9).
@@ -42,12 +44,14 @@ pub struct Line {
     pub p99_checked_ms: f64,
     pub errors: u64,
     pub goal: Goal,
+    /// Cores used by the server and by this tool during the scenario, when known.
+    pub cpu: (Option<f64>, Option<f64>),
 }
 
 pub fn header() {
     println!(
-        "{:<12} {:>10} {:<7} {:>8} {:>8} {:>7} {:>8}  {:<26} verdict",
-        "scenario", "rate", "", "p50 ms", "p99 ms", "errors", "/healthz", "target (spec 9)"
+        "{:<12} {:>10} {:<7} {:>8} {:>8} {:>7} {:>8} {:>9}  {:<26} verdict",
+        "scenario", "rate", "", "p50 ms", "p99 ms", "errors", "/healthz", "cpu s/b", "target (spec 9)"
     );
 }
 
@@ -55,8 +59,10 @@ pub fn header() {
 pub fn print(line: &Line, ceiling: Option<f64>) {
     let share = ceiling.filter(|c| *c > 0.0).map(|c| line.rate / c);
     let share_text = share.map_or_else(|| "-".into(), |s| format!("{:.1}%", s * 100.0));
+    let cores = |c: Option<f64>| c.map_or_else(|| "-".into(), |c| format!("{c:.1}"));
+    let cpu = format!("{}/{}", cores(line.cpu.0), cores(line.cpu.1));
     println!(
-        "{:<12} {:>10.0} {:<7} {:>8.2} {:>8.2} {:>7} {:>8}  {:<26} {}",
+        "{:<12} {:>10.0} {:<7} {:>8.2} {:>8.2} {:>7} {:>8} {:>9}  {:<26} {}",
         line.name,
         line.rate,
         line.unit,
@@ -64,6 +70,7 @@ pub fn print(line: &Line, ceiling: Option<f64>) {
         line.p99_ms,
         line.errors,
         share_text,
+        cpu,
         line.goal.describe(),
         verdict(line, share)
     );
@@ -80,28 +87,17 @@ pub fn verdict(line: &Line, share: Option<f64>) -> String {
             None => misses.push("no healthz ceiling".into()),
         },
         Goal::PerSecond(want) if line.rate < want => {
-            misses.push(format!(
-                "{:.0}/s is {:.0}% of {want:.0}/s",
-                line.rate,
-                line.rate / want * 100.0
-            ));
+            misses.push(format!("{:.0}/s is {:.0}% of {want:.0}/s", line.rate, line.rate / want * 100.0));
         }
         Goal::PerSecond(_) => {}
     }
     if line.p99_checked_ms >= P99_MS {
-        misses.push(format!(
-            "p99 {:.1} ms >= {P99_MS:.0} ms",
-            line.p99_checked_ms
-        ));
+        misses.push(format!("p99 {:.1} ms >= {P99_MS:.0} ms", line.p99_checked_ms));
     }
     if line.errors > 0 {
         misses.push(format!("{} errors", line.errors));
     }
-    if misses.is_empty() {
-        "PASS".into()
-    } else {
-        format!("MISS ({})", misses.join("; "))
-    }
+    if misses.is_empty() { "PASS".into() } else { format!("MISS ({})", misses.join("; ")) }
 }
 
 /// Prints the error kinds seen, most frequent first, at most five.
@@ -113,38 +109,18 @@ pub fn print_errors(errors: &BTreeMap<String, u64>) {
     }
 }
 
-/// `VmRSS` and `VmHWM` (peak) of a process, from /proc/PID/status, in MB.
-pub fn memory_mb(pid: u32) -> Result<(f64, f64), String> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .map_err(|e| format!("/proc/{pid}/status: {e}"))?;
-    let kb = |key: &str| -> Result<f64, String> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|n| n.parse::<f64>().ok())
-            .map(|kb| kb / 1024.0)
-            .ok_or_else(|| format!("/proc/{pid}/status has no {key}"))
-    };
-    Ok((kb("VmRSS:")?, kb("VmHWM:")?))
-}
-
 pub fn print_memory(pid: u32, pending: Option<u64>) {
-    match memory_mb(pid) {
+    match procfs::memory_mb(pid) {
         Ok((rss, peak)) => {
             let check = match pending {
                 Some(n) if n >= RSS_TARGET_COUNT => {
                     let verdict = if rss < RSS_LIMIT_MB { "PASS" } else { "MISS" };
-                    format!(
-                        "  target <{RSS_LIMIT_MB:.0} MB with {RSS_TARGET_COUNT} pending: {verdict}"
-                    )
+                    format!("  target <{RSS_LIMIT_MB:.0} MB with {RSS_TARGET_COUNT} pending: {verdict}")
                 }
-                Some(_) => format!(
-                    "  (the <{RSS_LIMIT_MB:.0} MB target applies at {RSS_TARGET_COUNT} pending)"
-                ),
+                Some(_) => format!("  (the <{RSS_LIMIT_MB:.0} MB target applies at {RSS_TARGET_COUNT} pending)"),
                 None => String::new(),
             };
-            println!("server pid {pid}: VmRSS {rss:.1} MB, VmHWM (peak) {peak:.1} MB{check}");
+            println!("server pid {pid} ({}): VmRSS {rss:.1} MB, VmHWM (peak) {peak:.1} MB{check}", procfs::name(pid));
         }
         Err(e) => println!("server pid {pid}: cannot read memory: {e}"),
     }
@@ -164,31 +140,20 @@ mod tests {
             p99_checked_ms: p99,
             errors,
             goal,
+            cpu: (None, None),
         }
     }
 
     #[test]
     fn share_of_ceiling_passes_at_the_share() {
-        assert_eq!(
-            verdict(&line(Goal::ShareOfCeiling(0.3), 300.0, 5.0, 0), Some(0.3)),
-            "PASS"
-        );
+        assert_eq!(verdict(&line(Goal::ShareOfCeiling(0.3), 300.0, 5.0, 0), Some(0.3)), "PASS");
     }
 
     #[test]
     fn misses_say_by_how_much() {
         let v = verdict(&line(Goal::PerSecond(2000.0), 500.0, 25.0, 2), None);
-        assert_eq!(
-            v,
-            "MISS (500/s is 25% of 2000/s; p99 25.0 ms >= 20 ms; 2 errors)"
-        );
+        assert_eq!(v, "MISS (500/s is 25% of 2000/s; p99 25.0 ms >= 20 ms; 2 errors)");
         let v = verdict(&line(Goal::ShareOfCeiling(0.45), 100.0, 1.0, 0), Some(0.1));
         assert_eq!(v, "MISS (10.0% < 45%)");
-    }
-
-    #[test]
-    fn memory_of_this_process_is_readable() {
-        let (rss, peak) = memory_mb(std::process::id()).unwrap();
-        assert!(rss > 0.0 && peak >= rss);
     }
 }

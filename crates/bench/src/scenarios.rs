@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode};
+use reqwest::{RequestBuilder, StatusCode, Url};
 use serde_json::Value;
 
 use crate::fixtures::{device_token, msisdn};
@@ -47,11 +47,7 @@ fn transport(e: reqwest::Error) -> String {
 /// The kind of an unexpected answer: its status and the `error` member when there is one.
 fn unexpected(status: StatusCode, body: &str) -> String {
     let parsed = serde_json::from_str::<Value>(body).ok();
-    match parsed
-        .as_ref()
-        .and_then(|v| v.get("error"))
-        .and_then(Value::as_str)
-    {
+    match parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str) {
         Some(code) => format!("HTTP {} {code}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
     }
@@ -72,19 +68,12 @@ fn outcome(result: Result<String, String>) -> Outcome {
     }
 }
 
-fn client_post(t: &Target, url: &str, body: String) -> RequestBuilder {
-    t.http
-        .post(url)
-        .header(AUTHORIZATION, t.client_auth.clone())
-        .header(CONTENT_TYPE, FORM)
-        .body(body)
+fn client_post(t: &Target, url: &Url, body: String) -> RequestBuilder {
+    t.http.post(url.clone()).header(AUTHORIZATION, t.client_auth.clone()).header(CONTENT_TYPE, FORM).body(body)
 }
 
 fn backchannel_body(user: usize, extra: &str) -> String {
-    format!(
-        "scope=openid+name&login_hint=urn%3Amsisdn%3A{}{extra}",
-        msisdn(user)
-    )
+    format!("scope=openid+name&login_hint=urn%3Amsisdn%3A{}{extra}", msisdn(user))
 }
 
 fn pick<T: Clone>(items: &[T], seq: u64) -> T {
@@ -95,7 +84,7 @@ fn pick<T: Clone>(items: &[T], seq: u64) -> T {
 pub async fn healthz(t: Arc<Target>, load: Load) -> Run {
     let url = t.url(HEALTHZ);
     drive(load.concurrency, load.duration, load.max, move |_, _| {
-        let req = t.http.get(&url);
+        let req = t.http.get(url.clone());
         async move { outcome(expect_ok(req).await) }
     })
     .await
@@ -123,42 +112,28 @@ pub async fn create_pending(
     let url = t.url(BACKCHANNEL);
     let ids = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let collected = Arc::clone(&ids);
-    let run = drive(
-        concurrency,
-        Duration::from_secs(3600),
-        count as u64,
-        move |_, seq| {
-            let req = client_post(&t, &url, pick(&bodies, seq));
-            let ids = Arc::clone(&collected);
-            async move {
-                let body = match expect_ok(req).await {
-                    Ok(body) => body,
-                    Err(kind) => return Outcome::Err(kind),
-                };
-                let parsed = serde_json::from_str::<Value>(&body).ok();
-                match parsed
-                    .as_ref()
-                    .and_then(|v| v.get("auth_req_id"))
-                    .and_then(Value::as_str)
-                {
-                    Some(id) => {
-                        ids.lock()
-                            .unwrap_or_else(PoisonError::into_inner)
-                            .push(id.to_owned());
-                        Outcome::Ok("ok")
-                    }
-                    None => Outcome::Err("200 without auth_req_id".into()),
+    let run = drive(concurrency, Duration::from_secs(3600), count as u64, move |_, seq| {
+        let req = client_post(&t, &url, pick(&bodies, seq));
+        let ids = Arc::clone(&collected);
+        async move {
+            let body = match expect_ok(req).await {
+                Ok(body) => body,
+                Err(kind) => return Outcome::Err(kind),
+            };
+            let parsed = serde_json::from_str::<Value>(&body).ok();
+            match parsed.as_ref().and_then(|v| v.get("auth_req_id")).and_then(Value::as_str) {
+                Some(id) => {
+                    ids.lock().unwrap_or_else(PoisonError::into_inner).push(id.to_owned());
+                    Outcome::Ok("ok")
                 }
+                None => Outcome::Err("200 without auth_req_id".into()),
             }
-        },
-    )
+        }
+    })
     .await;
     let ids = std::mem::take(&mut *ids.lock().unwrap_or_else(PoisonError::into_inner));
     if ids.is_empty() {
-        return Err(format!(
-            "no pending request could be created: {:?}",
-            run.record.errors
-        ));
+        return Err(format!("no pending request could be created: {:?}", run.record.errors));
     }
     Ok(ids)
 }
@@ -166,10 +141,8 @@ pub async fn create_pending(
 /// Token polls on pending requests in turn; success is 400 `authorization_pending` or
 /// `slow_down`, both right for a pending request (the second once it is polled too soon).
 pub async fn poll(t: Arc<Target>, auth_req_ids: &[String], load: Load) -> Run {
-    let bodies: Arc<[String]> = auth_req_ids
-        .iter()
-        .map(|id| format!("grant_type={CIBA_GRANT}&auth_req_id={id}"))
-        .collect();
+    let bodies: Arc<[String]> =
+        auth_req_ids.iter().map(|id| format!("grant_type={CIBA_GRANT}&auth_req_id={id}")).collect();
     let url = t.url(TOKEN);
     drive(load.concurrency, load.duration, load.max, move |_, seq| {
         let req = client_post(&t, &url, pick(&bodies, seq));
@@ -177,11 +150,7 @@ pub async fn poll(t: Arc<Target>, auth_req_ids: &[String], load: Load) -> Run {
             match exchange(req).await {
                 Ok((StatusCode::BAD_REQUEST, body)) => {
                     let parsed = serde_json::from_str::<Value>(&body).ok();
-                    match parsed
-                        .as_ref()
-                        .and_then(|v| v.get("error"))
-                        .and_then(Value::as_str)
-                    {
+                    match parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str) {
                         Some("authorization_pending") => Outcome::Ok("authorization_pending"),
                         Some("slow_down") => Outcome::Ok("slow_down"),
                         _ => Outcome::Err(unexpected(StatusCode::BAD_REQUEST, &body)),
@@ -210,10 +179,10 @@ struct Flow {
 }
 
 struct FlowUrls {
-    backchannel: String,
-    list: String,
-    token: String,
-    userinfo: String,
+    backchannel: Url,
+    list: Url,
+    token: Url,
+    userinfo: Url,
 }
 
 /// The flow run, with a record per step.
@@ -227,13 +196,9 @@ pub struct FlowRun {
 pub async fn flow(t: Arc<Target>, users: usize, load: Load) -> Result<FlowRun, String> {
     let workers = load.concurrency.min(users);
     let device_auth = (0..users)
-        .map(|u| {
-            HeaderValue::from_str(&format!("Bearer {}", device_token(u))).map_err(|e| e.to_string())
-        })
+        .map(|u| HeaderValue::from_str(&format!("Bearer {}", device_token(u))).map_err(|e| e.to_string()))
         .collect::<Result<Vec<_>, _>>()?;
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     let urls = FlowUrls {
         backchannel: t.url(BACKCHANNEL),
         list: t.url(LOGIN_REQUESTS),
@@ -251,19 +216,13 @@ pub async fn flow(t: Arc<Target>, users: usize, load: Load) -> Result<FlowRun, S
         urls,
     });
     let ctx = Arc::clone(&shared);
-    let run = drive(workers, load.duration, load.max, move |w, _| {
-        one_flow(Arc::clone(&ctx), w)
-    })
-    .await;
+    let run = drive(workers, load.duration, load.max, move |w, _| one_flow(Arc::clone(&ctx), w)).await;
     let steps = std::mem::take(&mut *shared.steps.lock().unwrap_or_else(PoisonError::into_inner));
     Ok(FlowRun { run, steps })
 }
 
 async fn one_flow(c: Arc<Flow>, worker: usize) -> Outcome {
-    let k = c
-        .iterations
-        .get(worker)
-        .map_or(0, |n| n.fetch_add(1, Ordering::Relaxed));
+    let k = c.iterations.get(worker).map_or(0, |n| n.fetch_add(1, Ordering::Relaxed));
     let owned = (c.users - worker).div_ceil(c.workers) as u64;
     let user = worker + c.workers * usize::try_from(k % owned).unwrap_or(0);
     let binding = format!("{}{}", c.nonce, base36(k, 5));
@@ -287,9 +246,8 @@ async fn one_flow(c: Arc<Flow>, worker: usize) -> Outcome {
 async fn step(times: &mut Vec<(Duration, Outcome)>, req: RequestBuilder) -> Result<Value, String> {
     let name = FLOW_STEPS.get(times.len()).copied().unwrap_or("step");
     let start = Instant::now();
-    let result = expect_ok(req)
-        .await
-        .and_then(|b| serde_json::from_str::<Value>(&b).map_err(|_| "200 without JSON".into()));
+    let result =
+        expect_ok(req).await.and_then(|b| serde_json::from_str::<Value>(&b).map_err(|_| "200 without JSON".into()));
     let latency = start.elapsed();
     match result {
         Ok(v) => {
@@ -304,17 +262,10 @@ async fn step(times: &mut Vec<(Duration, Outcome)>, req: RequestBuilder) -> Resu
 }
 
 fn field<'a>(v: &'a Value, name: &str, what: &str) -> Result<&'a str, String> {
-    v.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("{what}: answer without {name}"))
+    v.get(name).and_then(Value::as_str).ok_or_else(|| format!("{what}: answer without {name}"))
 }
 
-async fn flow_steps(
-    c: &Flow,
-    user: usize,
-    binding: &str,
-    times: &mut Vec<(Duration, Outcome)>,
-) -> Result<(), String> {
+async fn flow_steps(c: &Flow, user: usize, binding: &str, times: &mut Vec<(Duration, Outcome)>) -> Result<(), String> {
     let device = c.device_auth.get(user).cloned().ok_or("no such user")?;
     let http = &c.t.http;
 
@@ -322,18 +273,11 @@ async fn flow_steps(
     let started = step(times, client_post(&c.t, &c.urls.backchannel, body)).await?;
     let auth_req_id = field(&started, "auth_req_id", "backchannel")?;
 
-    let listed = step(
-        times,
-        http.get(&c.urls.list).header(AUTHORIZATION, device.clone()),
-    )
-    .await?;
+    let listed = step(times, http.get(c.urls.list.clone()).header(AUTHORIZATION, device.clone())).await?;
     let mine = listed
         .get("login_requests")
         .and_then(Value::as_array)
-        .and_then(|list| {
-            list.iter()
-                .find(|r| r.get("binding_message").and_then(Value::as_str) == Some(binding))
-        })
+        .and_then(|list| list.iter().find(|r| r.get("binding_message").and_then(Value::as_str) == Some(binding)))
         .ok_or("list: the new request is not listed")?;
     let id = field(mine, "id", "list")?;
 
@@ -349,7 +293,7 @@ async fn flow_steps(
     field(&tokens, "id_token", "token")?;
     let access_token = field(&tokens, "access_token", "token")?;
 
-    let info = step(times, http.get(&c.urls.userinfo).bearer_auth(access_token)).await?;
+    let info = step(times, http.get(c.urls.userinfo.clone()).bearer_auth(access_token)).await?;
     field(&info, "sub", "userinfo")?;
     Ok(())
 }
@@ -380,32 +324,20 @@ mod tests {
     fn binding_messages_match_the_spec_pattern() {
         let b = format!("{}{}", base36(1_700_000_000, 3), base36(123_456, 5));
         assert_eq!(b.len(), 8);
-        assert!(
-            b.bytes()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
-        );
+        assert!(b.bytes().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
     }
 
     #[test]
     fn backchannel_body_encodes_the_hint() {
-        assert_eq!(
-            backchannel_body(1, ""),
-            "scope=openid+name&login_hint=urn%3Amsisdn%3A4790000001"
-        );
+        assert_eq!(backchannel_body(1, ""), "scope=openid+name&login_hint=urn%3Amsisdn%3A4790000001");
     }
 
     #[test]
     fn unexpected_answers_show_status_and_error_code() {
         assert_eq!(
-            unexpected(
-                StatusCode::TOO_MANY_REQUESTS,
-                r#"{"error":"too_many_requests"}"#
-            ),
+            unexpected(StatusCode::TOO_MANY_REQUESTS, r#"{"error":"too_many_requests"}"#),
             "HTTP 429 too_many_requests"
         );
-        assert_eq!(
-            unexpected(StatusCode::INTERNAL_SERVER_ERROR, "oops"),
-            "HTTP 500"
-        );
+        assert_eq!(unexpected(StatusCode::INTERNAL_SERVER_ERROR, "oops"), "HTTP 500");
     }
 }

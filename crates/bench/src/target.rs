@@ -37,25 +37,15 @@ impl Target {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
-        let probe = http
-            .get(&base)
-            .basic_auth(CLIENT_ID, Some(CLIENT_SECRET))
-            .build()
-            .map_err(|e| e.to_string())?;
-        let client_auth = probe
-            .headers()
-            .get(AUTHORIZATION)
-            .cloned()
-            .ok_or("no Authorization header")?;
-        Ok(Self {
-            http,
-            base,
-            client_auth,
-        })
+        let probe = http.get(&base).basic_auth(CLIENT_ID, Some(CLIENT_SECRET)).build().map_err(|e| e.to_string())?;
+        let client_auth = probe.headers().get(AUTHORIZATION).cloned().ok_or("no Authorization header")?;
+        Ok(Self { http, base, client_auth })
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+    /// The URL of `path` on the server, parsed once so the workers only clone it.
+    pub fn url(&self, path: &str) -> Url {
+        let text = format!("{}{path}", self.base);
+        Url::parse(&text).unwrap_or_else(|e| unreachable!("{text} extends a checked base URL: {e}"))
     }
 }
 
@@ -73,18 +63,14 @@ pub fn loopback_base(url: &str) -> Result<String, String> {
         Err(_) => host.eq_ignore_ascii_case("localhost"),
     };
     if !loopback {
-        return Err(format!(
-            "--url {url}: refusing to load a host other than 127.0.0.0/8, localhost or ::1"
-        ));
+        return Err(format!("--url {url}: refusing to load a host other than 127.0.0.0/8, localhost or ::1"));
     }
     if !parsed.username().is_empty()
         || parsed.password().is_some()
         || parsed.query().is_some()
         || parsed.fragment().is_some()
     {
-        return Err(format!(
-            "--url {url}: give only scheme, host, port and an optional path"
-        ));
+        return Err(format!("--url {url}: give only scheme, host, port and an optional path"));
     }
     // The normalised form, so that every request URL built from it parses to the same host.
     Ok(parsed.as_str().trim_end_matches('/').to_owned())
@@ -105,10 +91,7 @@ mod tests {
         ] {
             assert!(loopback_base(url).is_ok(), "{url}");
         }
-        assert_eq!(
-            loopback_base("http://127.0.0.1:8080/").as_deref(),
-            Ok("http://127.0.0.1:8080")
-        );
+        assert_eq!(loopback_base("http://127.0.0.1:8080/").as_deref(), Ok("http://127.0.0.1:8080"));
     }
 
     #[test]
