@@ -56,7 +56,7 @@ test('club consents from the POS: the real form, a required tick gates confirmin
   const requestId = await phone.getByTestId('screen-confirm').getAttribute('data-id');
   await phone.getByTestId('confirm-button').click();
   await waitScreen(phone, 'consent'); // startClean revoked the consent
-  await waitText(phone, 'consent-question', 'Share name, email address, phone number, address and marketing consents with Demo Store?');
+  await waitText(phone, 'consent-question', 'Share name, email address, phone number, address, date of birth and marketing consents with Demo Store?');
   await phone.getByTestId('consent-accept').click();
 
   // The form as the demo client is configured: heading, text, three consents, the merchant's links.
@@ -175,14 +175,15 @@ test('five wrong PINs on the real server lock the phone: the locked screen, then
   await waitScreen(phone, 'rejected');
   await posStatus(pos, 'rejected');
 
-  // "Set up again" forgets the token and starts the enrollment; enrolling again unlocks the phone.
+  // "Set up again" forgets the token and starts the enrollment: the phone enrolls as a new
+  // device (the locked one stays locked), under a name that does not replace another device.
   await phone2.getByTestId('set-up-again').click();
   await waitScreen(phone2, 'enroll-phone');
   assert.equal(await phone2.evaluate(() => localStorage.getItem('phonelogin.device_token')), null);
   await enroll(phone2, user, PIN2);
   const me = await appApi(phone2, 'GET', '/me');
   assert.equal(me.status, 200);
-  assert.equal(me.body.device_name, 'Android phone');
+  assert.equal(me.body.device_name, 'Android phone (2)');
   assertNoPageErrors([phone, phone2, pos], assert);
   await phone2.context().close();
 });
@@ -279,7 +280,7 @@ test('Norwegian follows the browser language and the switch changes it; a club l
   await screenshot(no, 'confirm-no');
   await no.getByTestId('confirm-button').click();
   await waitText(no, 'consent-question',
-    'Dele navn, e-postadresse, telefonnummer, adresse og markedsføringssamtykker med Demo Store?');
+    'Dele navn, e-postadresse, telefonnummer, adresse, fødselsdato og markedsføringssamtykker med Demo Store?');
   await screenshot(no, 'consent-no');
   await no.getByTestId('consent-accept').click();
 
