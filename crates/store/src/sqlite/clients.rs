@@ -38,7 +38,7 @@ impl ClientStore for SqliteStore {
         .bind(&c.sector)
         .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
         .bind(c.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(err)?;
         Ok(())
@@ -55,7 +55,7 @@ impl ClientStore for SqliteStore {
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
         let r = sqlx::query("DELETE FROM clients WHERE client_id = ?1")
             .bind(client_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(r.rows_affected() > 0)

@@ -33,7 +33,7 @@ impl DeviceStore for SqliteStore {
         .bind(&d.pin_hash)
         .bind(&d.app_version)
         .bind(d.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(err)?;
         Ok(())
@@ -66,7 +66,7 @@ impl DeviceStore for SqliteStore {
         )
         .bind(device_id)
         .bind(lock_after)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(err)?;
         Ok((row.try_get("failed_pins").map_err(err)?, row.try_get("locked").map_err(err)?))
@@ -75,7 +75,7 @@ impl DeviceStore for SqliteStore {
     async fn reset_wrong_pins(&self, device_id: &str) -> StoreResult<()> {
         sqlx::query("UPDATE devices SET failed_pins = 0 WHERE device_id = ?1 AND failed_pins > 0")
             .bind(device_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(())

@@ -13,7 +13,7 @@ impl EnrollmentStore for SqliteStore {
             .bind(&e.user_id)
             .bind(&e.code_hash)
             .bind(e.expires_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(())
@@ -25,7 +25,7 @@ impl EnrollmentStore for SqliteStore {
              RETURNING enrollment_id, user_id, code_hash, expires_at, attempts, used",
         )
         .bind(enrollment_id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(err)?;
         row.as_ref().map(enrollment).transpose()
@@ -34,7 +34,7 @@ impl EnrollmentStore for SqliteStore {
     async fn consume_enrollment(&self, enrollment_id: &str) -> StoreResult<bool> {
         let r = sqlx::query("UPDATE enrollments SET used = 1 WHERE enrollment_id = ?1 AND used = 0")
             .bind(enrollment_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(r.rows_affected() == 1)
@@ -46,7 +46,7 @@ impl EnrollmentStore for SqliteStore {
             .bind(&m.message)
             .bind(&m.code)
             .bind(m.sent_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(())

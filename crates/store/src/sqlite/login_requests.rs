@@ -13,7 +13,7 @@ use crate::rows::{login_request as request, login_request_cols as cols};
 impl SqliteStore {
     /// One conditional update of one request; true when this call changed it.
     async fn transition(&self, sql: &'static str, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.pool).await.map_err(err)?;
+        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.writer).await.map_err(err)?;
         Ok(r.rows_affected() == 1)
     }
 }
@@ -46,7 +46,7 @@ impl LoginRequestStore for SqliteStore {
         .bind(r.expires_at)
         .bind(r.interval)
         .bind(max_pending)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(err)?;
         if inserted.rows_affected() == 1 {
@@ -85,7 +85,7 @@ impl LoginRequestStore for SqliteStore {
         .bind(client_id)
         .bind(now)
         .bind(step)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(err)?;
         row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: request(&r)? })).transpose()

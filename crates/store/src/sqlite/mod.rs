@@ -26,7 +26,11 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 #[derive(Clone)]
 pub struct SqliteStore {
+    /// Readers: WAL lets them run beside the writer.
     pool: SqlitePool,
+    /// The one writing connection. SQLite admits one writer at a time; several pooled writers
+    /// would only take turns through its busy-sleep, which costs milliseconds per write.
+    writer: SqlitePool,
 }
 
 impl SqliteStore {
@@ -38,19 +42,34 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .connect_with(options)
-            .await
-            .map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        migrate(&pool).await?;
-        Ok(Self { pool })
+            .foreign_keys(true)
+            // Keep the WAL from growing without bound between checkpoints; read through mmap.
+            .pragma("journal_size_limit", "67108864")
+            .pragma("mmap_size", "268435456");
+        let writer = connect(&options, 1).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
+        migrate(&writer).await?;
+        let pool = connect(&options, 8).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
+        Ok(Self { pool, writer })
     }
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+}
+
+/// A pool of `n` connections. Processes opening a brand-new file together can find it busy
+/// while one of them switches it to WAL (no busy timeout covers that): try a few times.
+async fn connect(options: &SqliteConnectOptions, n: u32) -> Result<SqlitePool, sqlx::Error> {
+    let mut attempt = 1;
+    loop {
+        let pool = SqlitePoolOptions::new().max_connections(n).min_connections(1).connect_with(options.clone()).await;
+        match pool {
+            Err(e) if attempt < 10 && e.to_string().contains("locked") => {
+                tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
     }
 }
 

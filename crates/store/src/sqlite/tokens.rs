@@ -19,7 +19,7 @@ impl TokenStore for SqliteStore {
         .bind(&t.user_id)
         .bind(t.scopes.to_string())
         .bind(t.expires_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(err)?;
         Ok(())

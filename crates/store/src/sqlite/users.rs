@@ -49,7 +49,7 @@ impl UserStore for SqliteStore {
         .bind(u.active)
         .bind(serde_json::to_string(&u.addresses).map_err(err)?)
         .bind(u.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(err)
     }
@@ -66,7 +66,7 @@ impl UserStore for SqliteStore {
         let r = sqlx::query("UPDATE users SET phone_number = ?2 WHERE phone_number = ?1")
             .bind(old.as_str())
             .bind(new.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(r.rows_affected() > 0)
@@ -76,7 +76,7 @@ impl UserStore for SqliteStore {
         let r = sqlx::query("UPDATE users SET active = ?1 WHERE phone_number = ?2")
             .bind(active)
             .bind(phone.as_str())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(r.rows_affected() > 0)
