@@ -9,6 +9,7 @@ use phonelogin_core::OAuthError;
 use phonelogin_core::backchannel::Settings;
 use phonelogin_core::clock::Clock;
 use phonelogin_core::crypto::DerivedKeys;
+use phonelogin_core::grant::SigningKeys;
 use phonelogin_core::keys::Signer;
 use phonelogin_core::model::Client;
 use phonelogin_core::notify::Notifier;
@@ -80,9 +81,12 @@ impl AppState {
         }
         Ok(c)
     }
+}
 
+#[async_trait::async_trait]
+impl SigningKeys for AppState {
     /// The active signing key, opened, from the cache when fresh.
-    pub async fn signer(&self) -> Result<Arc<Signer>, OAuthError> {
+    async fn active(&self) -> Result<Arc<Signer>, OAuthError> {
         if let Ok(s) = self.signer.read()
             && let Some((at, signer)) = s.as_ref()
             && at.elapsed() < CACHE_TTL

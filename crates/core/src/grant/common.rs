@@ -13,10 +13,17 @@ use crate::store::{AccessToken, Store};
 pub const ACCESS_TOKEN_LIFETIME: i64 = 300;
 pub const ID_TOKEN_LIFETIME: i64 = 3600;
 
+/// Where the active signing key comes from; asked only when tokens are issued, so that a
+/// pending poll never touches it.
+#[async_trait::async_trait]
+pub trait SigningKeys: Send + Sync {
+    async fn active(&self) -> Result<std::sync::Arc<Signer>, OAuthError>;
+}
+
 /// What issuing tokens needs from the server.
 pub struct TokenContext<'a> {
     pub keys: &'a DerivedKeys,
-    pub signer: &'a Signer,
+    pub signing: &'a dyn SigningKeys,
     /// The issuer identifier, with its trailing slash.
     pub issuer: &'a str,
 }
@@ -64,7 +71,7 @@ pub async fn issue(
     if let (Some(nonce), Some(map)) = (&request.nonce, claims.as_object_mut()) {
         map.insert("nonce".into(), nonce.clone().into());
     }
-    let id_token = ctx.signer.sign(&claims).map_err(OAuthError::Unavailable)?;
+    let id_token = ctx.signing.active().await?.sign(&claims).map_err(OAuthError::Unavailable)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -9,7 +9,7 @@ use crate::backchannel::Params;
 use crate::clock::UnixTime;
 use crate::model::{Client, GRANT_CIBA, GRANT_CIBA_REDIRECT};
 use crate::store::Store;
-pub use common::{TokenContext, TokenResponse};
+pub use common::{SigningKeys, TokenContext, TokenResponse};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenRequest {

@@ -18,8 +18,7 @@ pub async fn handle(
     let now = s.clock.now();
     let (params, client) = client_request(&s, &headers, &body).await?;
     let request = TokenRequest::parse(&params)?;
-    let signer = s.signer().await?;
-    let ctx = TokenContext { keys: &s.keys, signer: &signer, issuer: &s.issuer };
+    let ctx = TokenContext { keys: &s.keys, signing: s.as_ref(), issuer: &s.issuer };
     let tokens = grant::handle(s.store.as_ref(), &ctx, &client, &request, now).await?;
     metrics::counter!("phonelogin_tokens_issued_total").increment(1);
     Ok(([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(tokens)))
