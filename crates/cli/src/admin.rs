@@ -6,8 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use clap::Subcommand;
-use phonelogin_core::app::rfc3339;
-use phonelogin_core::clock::{Clock, SystemClock};
+use phonelogin_core::clock::{Clock, SystemClock, rfc3339};
 use phonelogin_core::crypto::{DerivedKeys, ServerSecret};
 use phonelogin_core::fixtures::{self, ClientSpec, Fixtures, Generated, UserSpec};
 use phonelogin_core::keys::{Alg, StoredKey};

@@ -145,7 +145,7 @@ pub fn userinfo_object(form: &DelegatedConsentForm, answers: &DelegatedAnswers) 
             "privacyStatementLinkText": fixed("Privacy statement", "Personvernerklæring"),
             "privacyStatementLinkUrl": form.privacy_url,
         },
-        "timeOfConsent": crate::app::rfc3339(answers.answered_at),
+        "timeOfConsent": crate::clock::rfc3339(answers.answered_at),
         "consents": consents,
     })
 }

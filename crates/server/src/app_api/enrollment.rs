@@ -2,6 +2,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use phonelogin_core::app::{self, AppError, VerifyInput};
+use phonelogin_core::clock;
 use phonelogin_core::store::OutboxMessage;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -54,7 +55,7 @@ pub async fn outbox(State(s): State<SharedState>) -> Result<Json<Value>, AppResp
     let messages = s.store.outbox(50).await.map_err(AppError::from)?;
     let list: Vec<Value> = messages
         .into_iter()
-        .map(|m| json!({"phone_number": m.phone_number, "message": m.message, "code": m.code, "sent_at": app::rfc3339(m.sent_at)}))
+        .map(|m| json!({"phone_number": m.phone_number, "message": m.message, "code": m.code, "sent_at": clock::rfc3339(m.sent_at)}))
         .collect();
     Ok(Json(json!({"messages": list})))
 }

@@ -1,0 +1,144 @@
+//! Decisions on a login request: approve (PIN, consent, delegated consents) and reject.
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::views::{merchant_of, own_request};
+use super::{AppError, MAX_WRONG_PINS};
+use crate::clock::UnixTime;
+use crate::consent::{after_grant, needs_consent};
+use crate::crypto::{PinHasher, random_token, sha256_hex};
+use crate::delegated::{DelegatedAnswers, Language};
+use crate::login_request::{CODE_LIFETIME, Flow, decide};
+use crate::model::Device;
+use crate::scope::Scope;
+use crate::store::{Approval, ConsentGrant, Store};
+
+#[derive(Debug, Deserialize)]
+pub struct ApproveInput {
+    pub pin: String,
+    #[serde(default)]
+    pub consent: bool,
+    #[serde(default)]
+    pub delegated_consents: BTreeMap<String, bool>,
+    /// The language the form was shown in.
+    #[serde(default)]
+    pub language: Language,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Outcome {
+    Completed,
+    Rejected,
+    Redirect { redirect_url: String },
+}
+
+/// `uri` with the parameters appended to its query.
+fn with_query(uri: &str, params: &[(&str, Option<&str>)]) -> String {
+    let mut q = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        if let Some(v) = v {
+            q.append_pair(k, v);
+        }
+    }
+    let sep = if uri.contains('?') { '&' } else { '?' };
+    format!("{uri}{sep}{}", q.finish())
+}
+
+/// Approves a pending request of the device's user: PIN, consent, delegated consents, then
+/// one atomic transition. Any refusal changes nothing but the wrong-PIN count.
+pub async fn approve(
+    store: &dyn Store,
+    pins: &PinHasher,
+    device: &Device,
+    id: &str,
+    input: &ApproveInput,
+    now: UnixTime,
+) -> Result<Outcome, AppError> {
+    let request = own_request(store, device, id).await?;
+    if device.locked {
+        return Err(AppError::DeviceLocked);
+    }
+    decide(request.state_at(now), true).ok_or(AppError::RequestClosed)?;
+    if !pins.verify(&input.pin, &device.pin_hash) {
+        let (wrong, locked) = store.record_wrong_pin(&device.device_id, MAX_WRONG_PINS).await?;
+        return Err(if locked {
+            AppError::DeviceLocked
+        } else {
+            AppError::WrongPin { attempts_left: MAX_WRONG_PINS - wrong }
+        });
+    }
+    if device.failed_pins > 0 {
+        store.reset_wrong_pins(&device.device_id).await?;
+    }
+    let client = merchant_of(store, &request).await?;
+    let granted = store.consent(&request.user_id, &client.sector).await?.map(|c| c.scopes);
+    let needs = needs_consent(&request.scopes, granted.as_ref());
+    if needs && !input.consent {
+        return Err(AppError::ConsentRequired);
+    }
+    let delegated = match (&client.delegated_consents, request.scopes.contains(Scope::DelegatedConsents)) {
+        (Some(form), true) => Some(DelegatedAnswers {
+            language: input.language,
+            answers: form.answer(&input.delegated_consents).map_err(|_| AppError::RequiredConsentMissing)?,
+            answered_at: now,
+        }),
+        _ => None,
+    };
+    let code = matches!(request.flow, Flow::LoginToWebpage { .. }).then(random_token);
+    let approval = Approval {
+        code_hash: code.as_deref().map(sha256_hex),
+        code_expires_at: code.as_ref().map(|_| now + CODE_LIFETIME),
+        consent: needs.then(|| ConsentGrant {
+            sector: client.sector.clone(),
+            client_id: client.client_id.clone(),
+            scopes: after_grant(&request.scopes, granted.as_ref()),
+        }),
+        delegated,
+    };
+    if !store.approve_login_request(&request.id, &approval, now).await? {
+        return Err(AppError::RequestClosed);
+    }
+    Ok(match request.flow.redirect_uri() {
+        Some(uri) => Outcome::Redirect {
+            redirect_url: with_query(uri, &[("code", code.as_deref()), ("state", request.client_state.as_deref())]),
+        },
+        None => Outcome::Completed,
+    })
+}
+
+/// Rejects a pending request; the merchant's next poll gets `access_denied`.
+pub async fn reject(store: &dyn Store, device: &Device, id: &str, now: UnixTime) -> Result<Outcome, AppError> {
+    let request = own_request(store, device, id).await?;
+    decide(request.state_at(now), false).ok_or(AppError::RequestClosed)?;
+    if !store.reject_login_request(&request.id, now).await? {
+        return Err(AppError::RequestClosed);
+    }
+    Ok(match request.flow.redirect_uri() {
+        Some(uri) => Outcome::Redirect {
+            redirect_url: with_query(
+                uri,
+                &[("error", Some("access_denied")), ("state", request.client_state.as_deref())],
+            ),
+        },
+        None => Outcome::Rejected,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_parameters_are_encoded_and_appended() {
+        assert_eq!(
+            with_query("https://m.example/cb", &[("code", Some("a b")), ("state", None)]),
+            "https://m.example/cb?code=a+b"
+        );
+        assert_eq!(
+            with_query("https://m.example/cb?x=1", &[("error", Some("access_denied")), ("state", Some("s&t"))]),
+            "https://m.example/cb?x=1&error=access_denied&state=s%26t"
+        );
+    }
+}
