@@ -17,6 +17,7 @@ pub mod login_request;
 pub mod model;
 pub mod msisdn;
 pub mod notify;
+pub mod outbox;
 pub mod scope;
 pub mod store;
 pub mod userinfo;
