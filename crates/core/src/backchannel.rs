@@ -1,6 +1,7 @@
 //! The backchannel authentication request (CIBA §7, spec §3.2) as a list of named steps:
 //! grant type → scope → hints → requested_expiry → binding_message → flow and redirect →
-//! state and nonce → resolve phone number → eligibility → pending limit and persist.
+//! state and nonce → ping token → resolve phone number → eligibility → pending limit and
+//! persist (with the push to the user's devices).
 //! (Client authentication happens before, notification after, in the server.)
 use std::collections::HashMap;
 
@@ -10,7 +11,8 @@ use crate::OAuthError;
 use crate::clock::UnixTime;
 use crate::crypto::{DerivedKeys, random_id, sha256_hex};
 use crate::login_request::{Flow, INTERVAL, LoginRequest, MAX_EXPIRY, Status};
-use crate::model::{Client, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
+use crate::model::{Client, DeliveryMode, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
+use crate::outbox;
 use crate::msisdn::Msisdn;
 use crate::scope::{Scope, ScopeSet};
 use crate::store::{Insert, NewLoginRequest, Store};
@@ -75,6 +77,7 @@ pub async fn handle(
     let binding_message = binding_message(params)?;
     let flow = flow(client, params, settings)?;
     let (client_state, nonce) = (short_text(params, "state")?, short_text(params, "nonce")?);
+    let ping_token = client_notification_token(client, params, settings)?;
     let user = store.user_by_phone(&phone).await?.ok_or(OAuthError::UnknownUserId)?;
     eligibility(store, &user, settings, now).await?;
 
@@ -96,7 +99,13 @@ pub async fn handle(
         decided_at: None,
         delegated: None,
     };
-    persist(store, request, &auth_req_id, settings, now).await?;
+    let new = NewLoginRequest {
+        push: Some(outbox::login_request_push(keys, &user.user_id, &id, &client.name, now, request.expires_at)),
+        ping_body: ping_token.map(|t| outbox::ping_body(keys, &auth_req_id, t)),
+        auth_req_hash: sha256_hex(&auth_req_id),
+        request,
+    };
+    persist(store, new, settings, now).await?;
     Ok(Accepted { auth_req_id, expires_in: lifetime, interval: INTERVAL, user_id: user.user_id, request_id: id })
 }
 
@@ -190,6 +199,27 @@ fn flow(client: &Client, params: &Params, settings: &Settings) -> Result<Flow, O
     }
 }
 
+/// CIBA Core §7.1 `client_notification_token`: required from a ping-mode client (whose
+/// notification endpoint must be https outside `--dev`); ignored otherwise.
+fn client_notification_token<'a>(
+    client: &Client,
+    params: &'a Params,
+    settings: &Settings,
+) -> Result<Option<&'a str>, OAuthError> {
+    if client.delivery.mode != DeliveryMode::Ping {
+        return Ok(None);
+    }
+    let endpoint = client.delivery.notification_endpoint.as_deref().unwrap_or_default();
+    if outbox::endpoint::check_url(endpoint, settings.dev, false).is_err() {
+        return Err(OAuthError::InvalidRequest("the client's notification endpoint must use https"));
+    }
+    match params.get("client_notification_token") {
+        None => Err(OAuthError::InvalidRequest("client_notification_token is required in ping mode")),
+        Some(t) if t.len() > 1024 => Err(OAuthError::InvalidRequest("client_notification_token is too long")),
+        Some(t) => Ok(Some(t)),
+    }
+}
+
 /// §3.2 `state`, `nonce`: optional, at most 512 characters.
 fn short_text(params: &Params, name: &str) -> Result<Option<String>, OAuthError> {
     match params.get(name) {
@@ -222,15 +252,8 @@ pub fn age_at(birthdate: &str, now: UnixTime) -> Option<i32> {
     Some(today.year() - born.year() - i32::from(!had_birthday))
 }
 
-/// §3.2 pending limit, then persist: one conditional insert.
-async fn persist(
-    store: &dyn Store,
-    request: LoginRequest,
-    auth_req_id: &str,
-    settings: &Settings,
-    now: UnixTime,
-) -> Result<(), OAuthError> {
-    let new = NewLoginRequest { request, auth_req_hash: sha256_hex(auth_req_id) };
+/// §3.2 pending limit, then persist: one conditional insert, with the push (spec §11).
+async fn persist(store: &dyn Store, new: NewLoginRequest, settings: &Settings, now: UnixTime) -> Result<(), OAuthError> {
     match store.insert_login_request(&new, settings.max_pending_per_user, now).await? {
         Insert::Inserted => Ok(()),
         Insert::LimitReached { earliest_expiry } => {

@@ -70,6 +70,7 @@ mod tests {
             sector: "c".into(),
             delegated_consents: None,
             created_at: 0,
+            delivery: Default::default(),
         }
     }
 

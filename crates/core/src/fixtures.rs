@@ -3,9 +3,11 @@
 use serde::Deserialize;
 
 use crate::clock::UnixTime;
-use crate::crypto::{PinHasher, random_id, random_token, sha256_hex, valid_pin};
+use crate::crypto::{DerivedKeys, PinHasher, random_id, random_token, sha256_hex, valid_pin};
 use crate::delegated::DelegatedConsentForm;
-use crate::model::{Address, AuthMethod, Client, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
+use crate::model::{
+    Address, AuthMethod, Client, ClientDelivery, DeliveryMode, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, User,
+};
 use crate::msisdn::Msisdn;
 use crate::scope::ScopeSet;
 use crate::store::{Store, StoreError};
@@ -35,6 +37,14 @@ pub struct ClientSpec {
     pub grant_types: Option<Vec<String>>,
     pub sector: Option<String>,
     pub delegated_consents: Option<DelegatedConsentForm>,
+    /// Where `consent.revoked` events go (spec §11).
+    pub webhook_url: Option<String>,
+    /// Generated and printed when a `webhook_url` is given without one.
+    pub webhook_secret: Option<String>,
+    #[serde(default)]
+    pub backchannel_token_delivery_mode: DeliveryMode,
+    /// Required for ping mode.
+    pub backchannel_client_notification_endpoint: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -92,22 +102,23 @@ pub struct Generated {
 
 pub async fn import(
     store: &dyn Store,
-    pins: &PinHasher,
+    keys: &DerivedKeys,
     doc: &Fixtures,
     now: UnixTime,
 ) -> Result<Generated, ImportError> {
     let mut out = Generated::default();
     for c in &doc.clients {
-        import_client(store, c, now, &mut out).await?;
+        import_client(store, keys, c, now, &mut out).await?;
     }
     for u in &doc.users {
-        import_user(store, pins, u, now, &mut out).await?;
+        import_user(store, &keys.pin, u, now, &mut out).await?;
     }
     Ok(out)
 }
 
 pub async fn import_client(
     store: &dyn Store,
+    keys: &DerivedKeys,
     spec: &ClientSpec,
     now: UnixTime,
     out: &mut Generated,
@@ -130,6 +141,7 @@ pub async fn import_client(
         form.validate().map_err(bad)?;
     }
     let existing = store.client(&spec.client_id).await?;
+    let delivery = delivery(keys, spec, existing.as_ref(), out).map_err(bad)?;
     let secret_hash = match (&spec.client_secret, &existing) {
         (Some(s), _) => sha256_hex(s),
         (None, Some(e)) => e.secret_hash.clone(),
@@ -151,10 +163,51 @@ pub async fn import_client(
             grant_types,
             sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
             delegated_consents: spec.delegated_consents.clone(),
+            delivery,
             created_at: existing.map_or(now, |e| e.created_at),
         })
         .await?;
     Ok(())
+}
+
+/// The webhook and CIBA delivery fields: URLs checked, the webhook secret sealed (kept from
+/// the existing registration, or generated and shown once).
+fn delivery(
+    keys: &DerivedKeys,
+    spec: &ClientSpec,
+    existing: Option<&Client>,
+    out: &mut Generated,
+) -> Result<ClientDelivery, String> {
+    let absolute = |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.contains('#');
+    if let Some(u) = spec.webhook_url.as_deref().filter(|u| !absolute(u)) {
+        return Err(format!("webhook_url {u} must be an absolute http(s) URL"));
+    }
+    let endpoint = spec.backchannel_client_notification_endpoint.clone();
+    if let Some(u) = endpoint.as_deref().filter(|u| !absolute(u)) {
+        return Err(format!("backchannel_client_notification_endpoint {u} must be an absolute http(s) URL"));
+    }
+    if spec.backchannel_token_delivery_mode == DeliveryMode::Ping && endpoint.is_none() {
+        return Err("ping mode needs a backchannel_client_notification_endpoint".into());
+    }
+    let webhook_secret = match (&spec.webhook_secret, &spec.webhook_url) {
+        (Some(s), _) if s.is_empty() => return Err("webhook_secret must not be empty".into()),
+        (Some(s), _) => Some(keys.seal(s.as_bytes())),
+        (None, None) => None,
+        (None, Some(_)) => match existing.and_then(|e| e.delivery.webhook_secret.clone()) {
+            Some(kept) => Some(kept),
+            None => {
+                let s = random_token();
+                out.lines.push(format!("client {} webhook secret: {s}", spec.client_id));
+                Some(keys.seal(s.as_bytes()))
+            }
+        },
+    };
+    Ok(ClientDelivery {
+        webhook_url: spec.webhook_url.clone(),
+        webhook_secret,
+        mode: spec.backchannel_token_delivery_mode,
+        notification_endpoint: endpoint,
+    })
 }
 
 pub async fn import_user(

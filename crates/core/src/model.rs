@@ -46,6 +46,41 @@ pub struct Client {
     pub sector: String,
     pub delegated_consents: Option<DelegatedConsentForm>,
     pub created_at: UnixTime,
+    /// Merchant webhooks and the CIBA delivery mode (spec §11).
+    pub delivery: ClientDelivery,
+}
+
+/// How the provider reaches a client's own server.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ClientDelivery {
+    /// Where `consent.revoked` events go.
+    pub webhook_url: Option<String>,
+    /// The HMAC key of the webhook signatures, sealed with the server secret.
+    pub webhook_secret: Option<Vec<u8>>,
+    pub mode: DeliveryMode,
+    /// `backchannel_client_notification_endpoint`, for ping mode.
+    pub notification_endpoint: Option<String>,
+}
+
+/// `backchannel_token_delivery_mode` (CIBA Core §5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryMode {
+    #[default]
+    Poll,
+    Ping,
+}
+
+impl DeliveryMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Poll => "poll",
+            Self::Ping => "ping",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Poll, Self::Ping].into_iter().find(|m| m.as_str() == s)
+    }
 }
 
 impl Client {

@@ -9,6 +9,8 @@ use crate::keys::StoredKey;
 use crate::login_request::LoginRequest;
 use crate::model::{Client, Device, User};
 use crate::msisdn::Msisdn;
+use crate::outbox::vapid::StoredVapidKey;
+use crate::outbox::{Message, NewMessage};
 use crate::scope::ScopeSet;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -95,6 +97,10 @@ pub trait EnrollmentStore {
 pub struct NewLoginRequest {
     pub request: LoginRequest,
     pub auth_req_hash: String,
+    /// The push to the user's devices, written with the request.
+    pub push: Option<NewMessage>,
+    /// A ping-mode client's sealed ping, which the decision's transaction puts in the outbox.
+    pub ping_body: Option<Vec<u8>>,
 }
 
 /// The outcome of a conditional insert under the per-user pending limit.
@@ -163,9 +169,11 @@ pub trait LoginRequestStore {
     /// The user's pending, unexpired requests, newest first.
     async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;
     /// Pending → approved, with the consent and answers, in one transaction; false when the
-    /// request was no longer pending and unexpired (nothing changed).
+    /// request was no longer pending and unexpired (nothing changed). The request's prepared
+    /// ping (if any) goes into the outbox in the same transaction, as `outbox::ping_id`.
     async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool>;
-    /// Pending → rejected; false when no longer pending and unexpired.
+    /// Pending → rejected, with the prepared ping as on approval; false when no longer
+    /// pending and unexpired.
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
     /// Approved → redeemed; false when not approved and unexpired (another poll won).
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
@@ -205,8 +213,15 @@ pub trait ConsentStore {
     async fn consent(&self, user_id: &str, sector: &str) -> StoreResult<Option<Consent>>;
     async fn consents(&self, user_id: &str) -> StoreResult<Vec<Consent>>;
     /// Deletes the consent of that client's sector and writes the audit entry, in one
-    /// transaction; returns whether there was one.
-    async fn revoke_consent(&self, user_id: &str, client_id: &str, now: UnixTime) -> StoreResult<bool>;
+    /// transaction with `notify` (written only when a consent was revoked); returns whether
+    /// there was one.
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: UnixTime,
+        notify: &[NewMessage],
+    ) -> StoreResult<bool>;
     /// The user's last delegated-consent answers to that client.
     async fn delegated_answers(&self, user_id: &str, client_id: &str) -> StoreResult<Option<DelegatedAnswers>>;
     /// The audit log of a user: (time, action, sector, scopes), oldest first.
@@ -220,6 +235,54 @@ pub trait KeyStore {
     async fn rotate_in(&self, key: &StoredKey, now: UnixTime) -> StoreResult<()>;
 }
 
+/// The outbox of everything sent out (spec §11). Messages are written by the methods whose
+/// change causes them (in the same transaction), or by `enqueue_messages`.
+#[async_trait]
+pub trait OutboxStore {
+    /// Writes messages on their own; a `UserDevices` target becomes one message per push
+    /// subscription of the user's devices (none when there is none).
+    async fn enqueue_messages(&self, messages: &[NewMessage]) -> StoreResult<()>;
+    /// Claims up to `limit` pending messages due at `now` whose lease is free, and leases them
+    /// until `now + lease`, atomically: two nodes never hold one message.
+    async fn claim_messages(&self, now: UnixTime, lease: i64, limit: i64) -> StoreResult<Vec<Message>>;
+    /// Ends a delivered message and forgets its body.
+    async fn message_delivered(&self, id: &str, now: UnixTime) -> StoreResult<()>;
+    /// Counts a failed attempt, frees the lease and makes the message due again at `retry_at`.
+    async fn message_failed(&self, id: &str, retry_at: UnixTime) -> StoreResult<()>;
+    /// Ends a message undelivered (expired, or its receiver is gone) and forgets its body.
+    async fn message_dropped(&self, id: &str, now: UnixTime) -> StoreResult<()>;
+    /// Makes every pending message due at `now` and frees leases that ended (a node that starts
+    /// retries at once what waited for it).
+    async fn retry_pending_now(&self, now: UnixTime) -> StoreResult<u64>;
+    /// Pending messages (a gauge for `/metrics`).
+    async fn pending_messages(&self) -> StoreResult<i64>;
+}
+
+/// A device's Web Push subscription (`PushSubscription.toJSON()`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushSubscription {
+    pub device_id: String,
+    pub user_id: String,
+    pub endpoint: String,
+    /// base64url of the 65-byte P-256 point.
+    pub p256dh: String,
+    /// base64url of the 16-byte secret.
+    pub auth: String,
+    pub created_at: UnixTime,
+}
+
+#[async_trait]
+pub trait PushStore {
+    /// Sets the device's one subscription (replacing an earlier one).
+    async fn put_push_subscription(&self, s: &PushSubscription) -> StoreResult<()>;
+    /// Returns whether the device had one.
+    async fn delete_push_subscription(&self, device_id: &str) -> StoreResult<bool>;
+    async fn push_subscription(&self, device_id: &str) -> StoreResult<Option<PushSubscription>>;
+    /// The VAPID key: `candidate` is stored when there is none yet, and the stored one is
+    /// returned, so that racing nodes agree on one pair.
+    async fn vapid_key(&self, candidate: &StoredVapidKey, now: UnixTime) -> StoreResult<StoredVapidKey>;
+}
+
 /// Everything a backend provides.
 pub trait Store:
     ClientStore
@@ -230,6 +293,8 @@ pub trait Store:
     + TokenStore
     + ConsentStore
     + KeyStore
+    + OutboxStore
+    + PushStore
     + Send
     + Sync
 {
@@ -244,6 +309,8 @@ impl<T> Store for T where
         + TokenStore
         + ConsentStore
         + KeyStore
+        + OutboxStore
+        + PushStore
         + Send
         + Sync
 {

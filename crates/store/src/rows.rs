@@ -3,10 +3,12 @@
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::keys::{Alg, StoredKey};
 use phonelogin_core::login_request::{Flow, LoginRequest, Status};
-use phonelogin_core::model::{AuthMethod, Client, Device, User};
+use phonelogin_core::model::{AuthMethod, Client, ClientDelivery, DeliveryMode, Device, User};
 use phonelogin_core::msisdn::Msisdn;
+use phonelogin_core::outbox::{Kind, Message};
+use phonelogin_core::outbox::vapid::StoredVapidKey;
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, StoreError, StoreResult};
+use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -22,6 +24,7 @@ pub(crate) trait Fields {
     fn opt_int(&self, col: &str) -> StoreResult<Option<i64>>;
     fn flag(&self, col: &str) -> StoreResult<bool>;
     fn bytes(&self, col: &str) -> StoreResult<Vec<u8>>;
+    fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
 macro_rules! fields {
@@ -45,13 +48,16 @@ macro_rules! fields {
             fn bytes(&self, col: &str) -> StoreResult<Vec<u8>> {
                 self.try_get(col).map_err(err)
             }
+            fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
+                self.try_get(col).map_err(err)
+            }
         }
     };
 }
 fields!(SqliteRow);
 fields!(PgRow);
 
-pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at, webhook_url, webhook_secret, token_delivery_mode, notification_endpoint";
 
 pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
     Ok(Client {
@@ -70,7 +76,43 @@ pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
             .transpose()
             .map_err(err)?,
         created_at: row.int("created_at")?,
+        delivery: ClientDelivery {
+            webhook_url: row.opt_text("webhook_url")?,
+            webhook_secret: row.opt_bytes("webhook_secret")?,
+            mode: DeliveryMode::parse(&row.text("token_delivery_mode")?).unwrap_or_default(),
+            notification_endpoint: row.opt_text("notification_endpoint")?,
+        },
     })
+}
+
+pub(crate) const MESSAGE_COLS: &str = "id, kind, target, body, attempts, created_at, expires_at";
+
+pub(crate) fn message(row: &impl Fields) -> StoreResult<Message> {
+    let kind = row.text("kind")?;
+    Ok(Message {
+        id: row.text("id")?,
+        kind: Kind::parse(&kind).ok_or_else(|| StoreError(format!("unknown message kind {kind}")))?,
+        target: row.text("target")?,
+        body: row.bytes("body")?,
+        attempts: row.int("attempts")?,
+        created_at: row.int("created_at")?,
+        expires_at: row.int("expires_at")?,
+    })
+}
+
+pub(crate) fn push_subscription(row: &impl Fields) -> StoreResult<PushSubscription> {
+    Ok(PushSubscription {
+        device_id: row.text("device_id")?,
+        user_id: row.text("user_id")?,
+        endpoint: row.text("endpoint")?,
+        p256dh: row.text("p256dh")?,
+        auth: row.text("auth")?,
+        created_at: row.int("created_at")?,
+    })
+}
+
+pub(crate) fn vapid_key(row: &impl Fields) -> StoreResult<StoredVapidKey> {
+    Ok(StoredVapidKey { private_sealed: row.bytes("private_sealed")?, public_key: row.text("public_key")? })
 }
 
 pub(crate) const USER_COLS: &str = "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";

@@ -4,6 +4,8 @@ use serde::Serialize;
 use super::AppError;
 use super::views::{Merchant, ScopeView, scope_views};
 use crate::clock::{UnixTime, rfc3339};
+use crate::crypto::DerivedKeys;
+use crate::outbox;
 use crate::model::Device;
 use crate::store::Store;
 
@@ -32,6 +34,21 @@ pub async fn consents(store: &dyn Store, device: &Device) -> Result<Vec<ConsentV
     Ok(out)
 }
 
-pub async fn revoke(store: &dyn Store, device: &Device, client_id: &str, now: UnixTime) -> Result<(), AppError> {
-    if store.revoke_consent(&device.user_id, client_id, now).await? { Ok(()) } else { Err(AppError::NotFound) }
+/// Revokes, and tells a client with a webhook (spec §11: `consent.revoked` with its pairwise
+/// `sub`) in the same transaction.
+pub async fn revoke(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    device: &Device,
+    client_id: &str,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let notify: Vec<_> = store
+        .client(client_id)
+        .await?
+        .filter(|c| c.delivery.webhook_url.is_some())
+        .map(|c| outbox::consent_revoked(keys, client_id, &keys.pairwise_sub(&device.user_id, &c.sector), now))
+        .into_iter()
+        .collect();
+    if store.revoke_consent(&device.user_id, client_id, now, &notify).await? { Ok(()) } else { Err(AppError::NotFound) }
 }

@@ -7,6 +7,7 @@ use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, 
 use sqlx::Row;
 
 use super::PostgresStore;
+use super::outbox::{insert_messages, queue_ping};
 use crate::err;
 use crate::rows::{login_request, login_request_cols};
 
@@ -45,8 +46,8 @@ impl LoginRequestStore for PostgresStore {
         let inserted = sqlx::query(
             "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes,
                binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at,
-               poll_interval)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12
+               poll_interval, ping_body)
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $14
              WHERE (SELECT COUNT(*) FROM login_requests
                     WHERE user_id = $4 AND status = 'pending' AND expires_at > $10) < $13",
         )
@@ -63,10 +64,13 @@ impl LoginRequestStore for PostgresStore {
         .bind(r.expires_at)
         .bind(r.interval)
         .bind(max_pending)
+        .bind(&new.ping_body)
         .execute(&mut *tx)
         .await
         .map_err(err)?;
         if inserted.rows_affected() == 1 {
+            // The request and its push commit together (spec §11).
+            insert_messages(&mut tx, new.push.as_slice()).await?;
             tx.commit().await.map_err(err)?;
             return Ok(Insert::Inserted);
         }
@@ -190,18 +194,29 @@ impl LoginRequestStore for PostgresStore {
             .await
             .map_err(err)?;
         }
+        queue_ping(&mut tx, id, now).await?;
         tx.commit().await.map_err(err)?;
         Ok(true)
     }
 
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        self.transition(
+        let mut tx = self.begin().await?;
+        let won = sqlx::query(
             "UPDATE login_requests SET status = 'rejected', decided_at = $2
              WHERE id = $1 AND status = 'pending' AND expires_at > $2",
-            id,
-            now,
         )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
         .await
+        .map_err(err)?
+        .rows_affected()
+            == 1;
+        if won {
+            queue_ping(&mut tx, id, now).await?;
+            tx.commit().await.map_err(err)?;
+        }
+        Ok(won)
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {

@@ -8,6 +8,8 @@ mod events;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
+mod outbox;
+mod push;
 mod tokens;
 mod users;
 
@@ -23,6 +25,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (6, "outbox", include_str!("../../migrations/postgres/0006_outbox.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a

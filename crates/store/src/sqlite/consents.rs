@@ -2,6 +2,7 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::delegated::DelegatedAnswers;
+use phonelogin_core::outbox::NewMessage;
 use phonelogin_core::store::{Consent, ConsentStore, StoreResult};
 use sqlx::{Row, Sqlite, Transaction};
 
@@ -57,7 +58,13 @@ impl ConsentStore for SqliteStore {
         rows.iter().map(consent).collect()
     }
 
-    async fn revoke_consent(&self, user_id: &str, client_id: &str, now: UnixTime) -> StoreResult<bool> {
+    async fn revoke_consent(
+        &self,
+        user_id: &str,
+        client_id: &str,
+        now: UnixTime,
+        notify: &[NewMessage],
+    ) -> StoreResult<bool> {
         let mut tx = self.begin().await?;
         // Granted by that client, or held by its sector: two rows when the client has moved
         // sector since it was granted, and each revocation gets its audit entry.
@@ -78,6 +85,9 @@ impl ConsentStore for SqliteStore {
                 row.try_get("scopes").map_err(err)?,
             );
             audit(&mut tx, now, user_id, &sector, &owner, "revoke", &scopes).await?;
+        }
+        if !rows.is_empty() {
+            super::outbox::insert_messages(&mut tx, notify).await?;
         }
         tx.commit().await.map_err(err)?;
         Ok(!rows.is_empty())

@@ -7,6 +7,7 @@ use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, 
 use sqlx::Row;
 
 use super::SqliteStore;
+use super::outbox::{insert_messages, queue_ping};
 use crate::err;
 use crate::rows::{login_request as request, login_request_cols as cols};
 
@@ -27,10 +28,12 @@ impl LoginRequestStore for SqliteStore {
         now: UnixTime,
     ) -> StoreResult<Insert> {
         let r = &new.request;
+        // The request and its push commit together (spec §11).
+        let mut tx = self.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes, binding_message, nonce, client_state,
-               redirect_uri, status, created_at, expires_at, poll_interval)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12
+               redirect_uri, status, created_at, expires_at, poll_interval, ping_body)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12, ?14
              WHERE (SELECT COUNT(*) FROM login_requests WHERE user_id = ?4 AND status = 'pending' AND expires_at > ?10) < ?13",
         )
         .bind(&r.id)
@@ -46,12 +49,16 @@ impl LoginRequestStore for SqliteStore {
         .bind(r.expires_at)
         .bind(r.interval)
         .bind(max_pending)
-        .execute(&self.writer)
+        .bind(&new.ping_body)
+        .execute(&mut *tx)
         .await
         .map_err(err)?;
         if inserted.rows_affected() == 1 {
+            insert_messages(&mut tx, new.push.as_slice()).await?;
+            tx.commit().await.map_err(err)?;
             return Ok(Insert::Inserted);
         }
+        drop(tx);
         let earliest: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(expires_at) FROM login_requests WHERE user_id = ?1 AND status = 'pending' AND expires_at > ?2",
         )
@@ -160,12 +167,28 @@ impl LoginRequestStore for SqliteStore {
             .await
             .map_err(err)?;
         }
+        queue_ping(&mut tx, id, now).await?;
         tx.commit().await.map_err(err)?;
         Ok(true)
     }
 
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        self.transition("UPDATE login_requests SET status = 'rejected', decided_at = ?2 WHERE id = ?1 AND status = 'pending' AND expires_at > ?2", id, now).await
+        let mut tx = self.begin().await?;
+        let won = sqlx::query(
+            "UPDATE login_requests SET status = 'rejected', decided_at = ?2 WHERE id = ?1 AND status = 'pending' AND expires_at > ?2",
+        )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?
+        .rows_affected()
+            == 1;
+        if won {
+            queue_ping(&mut tx, id, now).await?;
+            tx.commit().await.map_err(err)?;
+        }
+        Ok(won)
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {

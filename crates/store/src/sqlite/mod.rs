@@ -6,6 +6,8 @@ mod devices;
 mod enrollments;
 mod keys;
 mod login_requests;
+mod outbox;
+mod push;
 mod tokens;
 mod users;
 
@@ -22,6 +24,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
+    (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
 ];
 
 #[derive(Clone)]

@@ -53,9 +53,9 @@ pub async fn lost_approval_records_no_consent(store: &dyn Store) {
 pub async fn revoke_by_the_granting_client(store: &dyn Store) {
     store.upsert_client(&client(CLIENT, "shops")).await.unwrap();
     grant(store, "r-1", CLIENT, "shops", NOW).await;
-    assert!(store.revoke_consent(USER, CLIENT, NOW + 5).await.unwrap());
+    assert!(store.revoke_consent(USER, CLIENT, NOW + 5, &[]).await.unwrap());
     assert_eq!(store.consent(USER, "shops").await.unwrap(), None);
-    assert!(!store.revoke_consent(USER, CLIENT, NOW + 6).await.unwrap(), "nothing left to revoke");
+    assert!(!store.revoke_consent(USER, CLIENT, NOW + 6, &[]).await.unwrap(), "nothing left to revoke");
     let audit = store.consent_audit(USER).await.unwrap();
     assert_eq!(audit, [audit_line(NOW, "grant", "shops"), audit_line(NOW + 5, "revoke", "shops")]);
 }
@@ -65,9 +65,9 @@ pub async fn revoke_by_another_client_of_the_same_sector(store: &dyn Store) {
     store.upsert_client(&client("shop-b", "shops")).await.unwrap();
     store.upsert_client(&client("bakery", "bakery")).await.unwrap();
     grant(store, "r-1", "shop-a", "shops", NOW).await;
-    assert!(!store.revoke_consent(USER, "bakery", NOW).await.unwrap(), "another sector");
-    assert!(!store.revoke_consent("u-other", "shop-b", NOW).await.unwrap(), "another user");
-    assert!(store.revoke_consent(USER, "shop-b", NOW + 1).await.unwrap());
+    assert!(!store.revoke_consent(USER, "bakery", NOW, &[]).await.unwrap(), "another sector");
+    assert!(!store.revoke_consent("u-other", "shop-b", NOW, &[]).await.unwrap(), "another user");
+    assert!(store.revoke_consent(USER, "shop-b", NOW + 1, &[]).await.unwrap());
     assert!(store.consents(USER).await.unwrap().is_empty());
 }
 
@@ -77,7 +77,7 @@ pub async fn revoke_covers_a_client_that_moved_sector(store: &dyn Store) {
     grant(store, "r-1", "shop-a", "old-sector", NOW).await;
     store.upsert_client(&client("shop-a", "new-sector")).await.unwrap();
     grant(store, "r-2", "shop-b", "new-sector", NOW + 1).await;
-    assert!(store.revoke_consent(USER, "shop-a", NOW + 2).await.unwrap());
+    assert!(store.revoke_consent(USER, "shop-a", NOW + 2, &[]).await.unwrap());
     assert!(store.consents(USER).await.unwrap().is_empty());
     let mut revoked: Vec<String> = store
         .consent_audit(USER)

@@ -130,6 +130,7 @@ pub fn client(client_id: &str, sector: &str) -> Client {
         sector: sector.into(),
         delegated_consents: None,
         created_at: NOW,
+        delivery: Default::default(),
     }
 }
 
@@ -189,6 +190,8 @@ pub fn login(id: &str) -> NewLoginRequest {
             delegated: None,
         },
         auth_req_hash: format!("hash-{id}"),
+        push: None,
+        ping_body: None,
     }
 }
 

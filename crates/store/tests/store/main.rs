@@ -6,6 +6,7 @@ mod devices;
 mod enrollments;
 mod helpers;
 mod keys;
+mod outbox;
 mod pending_limit;
 mod polls;
 mod records;
@@ -80,6 +81,15 @@ store_tests!(
     codes::racing_code_exchanges_redeem_once,
     keys::rotation_keeps_one_active_key_and_retires_the_old,
     keys::racing_rotations_leave_one_active_key,
+    outbox::a_claimed_message_is_leased_then_retried_at_its_time,
+    outbox::a_lease_of_a_dead_node_runs_out,
+    outbox::a_restart_makes_waiting_messages_due_at_once,
+    outbox::racing_claims_hand_each_message_to_one_worker,
+    outbox::a_push_to_user_devices_is_one_message_per_subscription,
+    outbox::a_login_request_carries_its_push_and_its_decision_its_ping,
+    outbox::a_revoked_consent_writes_its_webhook_and_a_missing_one_writes_nothing,
+    outbox::push_subscription_is_one_per_device_and_goes_with_it,
+    outbox::racing_nodes_agree_on_one_vapid_key,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
