@@ -10,7 +10,7 @@ use phonelogin_core::clock::{Clock, SystemClock, rfc3339};
 use phonelogin_core::crypto::{DerivedKeys, ServerSecret};
 use phonelogin_core::fixtures::{self, ClientSpec, Fixtures, Generated, UserSpec};
 use phonelogin_core::keys::{Alg, StoredKey};
-use phonelogin_core::model::AuthMethod;
+use phonelogin_core::model::{AuthMethod, DeliveryMode};
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::Store;
 
@@ -52,7 +52,7 @@ fn print_generated(g: &Generated) {
 pub async fn import_file(store: &dyn Store, keys: &DerivedKeys, file: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let doc: Fixtures = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
-    let g = fixtures::import(store, &keys.pin, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
+    let g = fixtures::import(store, keys, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
     print_generated(&g);
     println!("imported {} clients and {} users from {}", doc.clients.len(), doc.users.len(), file.display());
     Ok(())
@@ -87,6 +87,15 @@ pub enum ClientCmd {
         /// A JSON file with the delegated-consents form (spec §5).
         #[arg(long)]
         delegated_consents: Option<std::path::PathBuf>,
+        /// Where consent.revoked events go (spec §11); a webhook secret is generated and printed.
+        #[arg(long)]
+        webhook_url: Option<String>,
+        /// CIBA token delivery: poll or ping.
+        #[arg(long, default_value = "poll", value_parser = ["poll", "ping"])]
+        backchannel_token_delivery_mode: String,
+        /// Where ping-mode notifications go (https; http only for a --dev server).
+        #[arg(long)]
+        backchannel_client_notification_endpoint: Option<String>,
     },
     List,
     Show {
@@ -98,7 +107,7 @@ pub enum ClientCmd {
 }
 
 pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, keys) = open(global).await?;
     match cmd {
         ClientCmd::Create {
             client_id,
@@ -109,6 +118,9 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
             sector,
             logo_url,
             delegated_consents,
+            webhook_url,
+            backchannel_token_delivery_mode,
+            backchannel_client_notification_endpoint,
         } => {
             if store.client(&client_id).await.map_err(|e| e.to_string())?.is_some() {
                 return Err(format!("client {client_id} exists already"));
@@ -132,9 +144,14 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
                 grant_types: None,
                 sector,
                 delegated_consents: form,
+                webhook_url,
+                webhook_secret: None,
+                backchannel_token_delivery_mode: DeliveryMode::parse(&backchannel_token_delivery_mode)
+                    .unwrap_or_default(),
+                backchannel_client_notification_endpoint,
             };
             let mut g = Generated::default();
-            fixtures::import_client(store.as_ref(), &spec, SystemClock.now(), &mut g)
+            fixtures::import_client(store.as_ref(), &keys, &spec, SystemClock.now(), &mut g)
                 .await
                 .map_err(|e| e.to_string())?;
             print_generated(&g);
@@ -159,6 +176,12 @@ pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
                 c.sector,
                 if c.delegated_consents.is_some() { "configured" } else { "none" },
                 rfc3339(c.created_at)
+            );
+            println!(
+                "webhook:       {}\ndelivery mode: {}\nnotification:  {}",
+                c.delivery.webhook_url.as_deref().unwrap_or("none"),
+                c.delivery.mode.as_str(),
+                c.delivery.notification_endpoint.as_deref().unwrap_or("none"),
             );
             Ok(())
         }

@@ -12,6 +12,7 @@ use phonelogin_core::version::AppVersion;
 
 use phonelogin_core::notify::Notifier;
 use phonelogin_server::AppState;
+use phonelogin_server::delivery::DeliveryConfig;
 use phonelogin_server::demo;
 use phonelogin_server::events::{Hub, LocalNotifier};
 use phonelogin_store::postgres::PgEvents;
@@ -45,6 +46,15 @@ pub struct ServeArgs {
     /// Demo mode (implies --dev): a demo merchant, demo users and the POS page at /demo/pos.
     #[arg(long, env = "PHONELOGIN_DEMO")]
     pub demo: bool,
+    /// Where one-time codes are sent (spec §11): a signed POST per SMS.
+    #[arg(long, env = "PHONELOGIN_SMS_WEBHOOK")]
+    pub sms_webhook: Option<String>,
+    /// HMAC key of the `Phonelogin-Signature` on SMS webhook calls.
+    #[arg(long, env = "PHONELOGIN_SMS_WEBHOOK_SECRET", hide_env_values = true)]
+    pub sms_webhook_secret: Option<String>,
+    /// The `sub` of Web Push VAPID tokens. [default: mailto:admin@ + host of the public URL]
+    #[arg(long, env = "PHONELOGIN_VAPID_SUBJECT")]
+    pub vapid_subject: Option<String>,
     /// Log format: text or json.
     #[arg(long, env = "PHONELOGIN_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
@@ -94,6 +104,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
         Arc::new(LocalNotifier(hub.clone()))
     };
     let state = Arc::new(AppState::new(store, clock.clone(), keys, settings, &public_url, notifier, hub));
+    phonelogin_server::delivery::start(state.clone(), delivery_config(&args, &public_url, dev)?).await?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -111,6 +122,29 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     axum::serve(listener, router).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
 }
 
+/// The delivery flags: an SMS sender (or a warning that enrollment will answer 503) and the
+/// VAPID subject.
+fn delivery_config(args: &ServeArgs, public_url: &str, dev: bool) -> Result<DeliveryConfig, String> {
+    let mut config = DeliveryConfig::new(public_url);
+    if let Some(url) = &args.sms_webhook {
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            return Err(format!("--sms-webhook {url} must be an http(s) URL"));
+        }
+        if args.sms_webhook_secret.as_deref().is_none_or(str::is_empty) {
+            return Err("--sms-webhook needs --sms-webhook-secret (the receiver checks the signature)".into());
+        }
+        config.sms_webhook = Some(url.clone());
+        config.sms_secret = args.sms_webhook_secret.clone();
+    } else if !dev {
+        tracing::warn!("no SMS sender (--sms-webhook): enrollment answers 503 sms_unavailable");
+        eprintln!("warning: no SMS sender (--sms-webhook): enrollment answers 503 sms_unavailable");
+    }
+    if let Some(subject) = &args.vapid_subject {
+        config.vapid_subject = subject.clone();
+    }
+    Ok(config)
+}
+
 /// Creates (or refreshes) the demo merchant and users; returns the demo client's new secret.
 async fn import_demo(
     store: &dyn phonelogin_core::store::Store,
@@ -118,7 +152,7 @@ async fn import_demo(
     public_url: &str,
 ) -> Result<String, String> {
     let (doc, secret) = demo::fixtures(public_url);
-    phonelogin_core::fixtures::import(store, &keys.pin, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
+    phonelogin_core::fixtures::import(store, keys, &doc, SystemClock.now()).await.map_err(|e| e.to_string())?;
     Ok(secret)
 }
 

@@ -1,6 +1,7 @@
 //! The HTTP face of phonelogin: the OpenID provider, the App API, the authenticator app and
 //! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
 pub mod app_api;
+pub mod delivery;
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -48,7 +49,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/approve", post(requests::approve))
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
-        .route("/consents/{client_id}", axum::routing::delete(consents::revoke));
+        .route("/consents/{client_id}", axum::routing::delete(consents::revoke))
+        // Web Push (spec §11).
+        .route("/push/vapid-public-key", get(app_api::push::vapid_public_key))
+        .route("/push-subscription", axum::routing::put(app_api::push::subscribe).delete(app_api::push::unsubscribe));
     Router::new()
         .route(paths::DISCOVERY, get(oidc::discovery::openid_configuration))
         .route(paths::JWKS, get(oidc::discovery::jwks))

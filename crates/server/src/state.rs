@@ -26,6 +26,8 @@ pub struct AppState {
     pub settings: Settings,
     pub notifier: Arc<dyn Notifier>,
     pub hub: crate::events::Hub,
+    /// Delivery: the outbox worker's bell, its configuration, the VAPID key.
+    pub outbox: crate::delivery::Outbox,
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
@@ -53,6 +55,7 @@ impl AppState {
             settings,
             notifier,
             hub,
+            outbox: crate::delivery::Outbox::default(),
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
             clients: RwLock::default(),

@@ -18,6 +18,7 @@ pub async fn revoke(
     AuthDevice(d): AuthDevice,
     Path(client_id): Path<String>,
 ) -> Result<StatusCode, AppResponse> {
-    app::revoke(s.store.as_ref(), &d, &client_id, s.clock.now()).await?;
+    app::revoke(s.store.as_ref(), &s.keys, &d, &client_id, s.clock.now()).await?;
+    s.outbox.wake();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,6 +3,7 @@
 pub mod consents;
 pub mod enrollment;
 pub mod events;
+pub mod push;
 pub mod requests;
 
 use axum::Json;

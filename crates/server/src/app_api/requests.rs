@@ -27,6 +27,8 @@ pub async fn show(
 }
 
 async fn closed(s: &SharedState, user_id: &str, id: &str, reason: &'static str) {
+    // A decision may have written the client's ping.
+    s.outbox.wake();
     s.notifier
         .publish(Event::LoginRequestClosed { user_id: user_id.to_owned(), request_id: id.to_owned(), reason })
         .await;

@@ -23,6 +23,7 @@ pub async fn handle(
     s.notifier
         .publish(Event::LoginRequest { user_id: accepted.user_id.clone(), request_id: accepted.request_id.clone() })
         .await;
+    s.outbox.wake();
     metrics::counter!("phonelogin_login_requests_total").increment(1);
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(accepted)))
 }

@@ -23,7 +23,7 @@ pub async fn openid_configuration(State(s): State<SharedState>) -> impl IntoResp
         "userinfo_endpoint": s.url(paths::USERINFO),
         "jwks_uri": s.url(paths::JWKS),
         "grant_types_supported": [GRANT_CIBA, GRANT_CIBA_REDIRECT],
-        "backchannel_token_delivery_modes_supported": ["poll"],
+        "backchannel_token_delivery_modes_supported": ["poll", "ping"],
         "backchannel_user_code_parameter_supported": false,
         "backchannel_authentication_request_signing_alg_values_supported": [],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],

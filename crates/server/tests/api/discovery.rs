@@ -18,7 +18,7 @@ async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
         assert!(d["grant_types_supported"].as_array().unwrap().iter().any(|g| g == grant));
     }
     assert_eq!(d["subject_types_supported"], serde_json::json!(["pairwise"]));
-    assert_eq!(d["backchannel_token_delivery_modes_supported"], serde_json::json!(["poll"]));
+    assert_eq!(d["backchannel_token_delivery_modes_supported"], serde_json::json!(["poll", "ping"]));
     assert!(d["backchannel_user_code_parameter_supported"].is_boolean());
     assert_eq!(
         d["token_endpoint_auth_methods_supported"],
