@@ -26,10 +26,12 @@ pub fn delay(attempts: i64) -> i64 {
     (FIRST_RETRY << doublings).min(MAX_RETRY_GAP)
 }
 
-/// After the `attempts`-th failure at `now`, for a message that is worth sending until `expires_at`.
+/// After the `attempts`-th failure at `now`, for a message that is worth sending until
+/// `expires_at`: the next try, or — when the wait would pass the expiry — one last try a second
+/// before it.
 pub fn after_failure(attempts: i64, now: UnixTime, expires_at: UnixTime) -> AfterFailure {
-    let at = now + delay(attempts);
-    if now >= expires_at { AfterFailure::GiveUp } else { AfterFailure::RetryAt(at.min(expires_at.max(now + 1))) }
+    let last_chance = expires_at - 1;
+    if now >= last_chance { AfterFailure::GiveUp } else { AfterFailure::RetryAt((now + delay(attempts)).min(last_chance)) }
 }
 
 #[cfg(test)]
@@ -61,8 +63,8 @@ mod tests {
                 AfterFailure::GiveUp => break,
             }
         }
-        // 5, 15, then the last try lands on the expiry instead of after it.
-        assert_eq!(schedule, vec![5, 15, 30]);
-        assert_eq!(clock.now(), expires);
+        // 5, 15, then the last try a second before the expiry instead of after it.
+        assert_eq!(schedule, vec![5, 15, 29]);
+        assert_eq!(clock.now(), expires - 1);
     }
 }

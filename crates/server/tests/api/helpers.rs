@@ -30,13 +30,18 @@ pub struct Options {
     pub real_clock: bool,
     pub max_pending: i64,
     pub alg: Alg,
+    /// `--sms-webhook` and its secret.
+    pub sms_webhook: Option<(String, String)>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { dev: false, demo: false, real_clock: false, max_pending: 3, alg: Alg::Rs256 }
+        Self { dev: false, demo: false, real_clock: false, max_pending: 3, alg: Alg::Rs256, sms_webhook: None }
     }
 }
+
+/// The `--vapid-subject` of test servers.
+pub const VAPID_SUBJECT: &str = "mailto:ops@phonelogin.test";
 
 /// Where a test server keeps its data: a fresh SQLite file, or — with
 /// `PHONELOGIN_TEST_STORE=postgres` — a fresh database on `PHONELOGIN_TEST_DATABASE_URL`.
@@ -118,7 +123,7 @@ pub async fn spawn_with(o: Options) -> TestApp {
     let keys = secret().keys();
     store.rotate_in(&key(o.alg), START).await.unwrap();
     let doc = serde_json::from_str(include_str!("fixtures.json")).unwrap();
-    phonelogin_core::fixtures::import(store.as_ref(), &keys.pin, &doc, START).await.unwrap();
+    phonelogin_core::fixtures::import(store.as_ref(), &keys, &doc, START).await.unwrap();
 
     let manual = Arc::new(ManualClock::new(if o.real_clock { SystemClock.now() } else { START }));
     let clock: Arc<dyn Clock> = if o.real_clock { Arc::new(SystemClock) } else { manual.clone() };
@@ -131,12 +136,17 @@ pub async fn spawn_with(o: Options) -> TestApp {
     };
     let demo = if o.demo {
         let (doc, secret) = phonelogin_server::demo::fixtures(&url);
-        phonelogin_core::fixtures::import(store.as_ref(), &keys.pin, &doc, START).await.unwrap();
+        phonelogin_core::fixtures::import(store.as_ref(), &keys, &doc, START).await.unwrap();
         Some(secret)
     } else {
         None
     };
     let state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
+    let mut delivery = phonelogin_server::delivery::DeliveryConfig::new(&url);
+    delivery.poll_every = std::time::Duration::from_millis(20);
+    delivery.vapid_subject = VAPID_SUBJECT.into();
+    (delivery.sms_webhook, delivery.sms_secret) = o.sms_webhook.clone().unzip();
+    phonelogin_server::delivery::start(state.clone(), delivery).await.unwrap();
     let issuer = state.issuer.clone();
     let mut router = phonelogin_server::router(state);
     if let Some(secret) = demo.clone() {

@@ -15,7 +15,7 @@ async fn openid_client_runs_the_flow_and_validates_our_id_token() {
     // The library waits the real interval between polls, so this server runs on the wall clock.
     let app = spawn_with(Options { real_clock: true, ..Options::default() }).await;
     let doc = serde_json::from_str(&std::fs::read_to_string(dir.join("fixtures.json")).unwrap()).unwrap();
-    phonelogin_core::fixtures::import(app.store.as_ref(), &secret().keys().pin, &doc, START).await.unwrap();
+    phonelogin_core::fixtures::import(app.store.as_ref(), &secret().keys(), &doc, START).await.unwrap();
     let out = tokio::process::Command::new("node")
         .arg(dir.join("interop.mjs"))
         .env("PHONELOGIN_URL", &app.url)
