@@ -1,0 +1,179 @@
+//! Nothing sent out is lost by a crash (spec §11): a merchant webhook whose receiver is down,
+//! the server killed with SIGKILL and started again, the receiver back: the message arrives,
+//! once per `id`, signed. On SQLite, and on PostgreSQL with `PHONELOGIN_TEST_DATABASE_URL`.
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+use phonelogin_core::outbox::signature;
+use serde_json::{Value, json};
+use sqlx::Connection;
+
+const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+const WEBHOOK_SECRET: &str = "whsec-crash-test-0123456789abcdef012345";
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn serve(dir: &Path, database_url: &str, port: u16) -> Server {
+    let child = Command::new(BIN)
+        .current_dir(dir)
+        .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
+        .args(["--secret-file", "crash.secret", "--fixtures", "fixtures.json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Server(child)
+}
+
+async fn wait_ready(http: &reqwest::Client, url: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
+        assert!(Instant::now() < deadline, "{url} did not become ready");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waits (at most 60 s) until `/metrics` shows `needle`.
+async fn wait_metric(http: &reqwest::Client, url: &str, needle: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let text = http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
+        if text.contains(needle) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "no {needle} in /metrics");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+type Log = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
+
+/// The merchant's receiver, on a port chosen before it runs.
+async fn receiver(port: u16, log: Log) {
+    let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
+        let log = log.clone();
+        async move {
+            log.lock().unwrap().push((headers, body.to_vec()));
+            "ok"
+        }
+    });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+}
+
+async fn crash_and_restart(database_url: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let hook_port = free_port();
+    let fixtures = json!({
+        "clients": [{"client_id": "shop", "client_secret": "shop-secret-0123456789abcdef0123456789", "name": "Shop",
+            "scopes": ["openid", "name"], "webhook_url": format!("http://127.0.0.1:{hook_port}/hook"),
+            "webhook_secret": WEBHOOK_SECRET}],
+        "users": [{"phone_number": "4712345678", "given_name": "Ada", "family_name": "Lovelace",
+            "devices": [{"name": "phone", "pin": "1234", "device_token": "ada-device-token"}]}]
+    });
+    std::fs::write(dir.path().join("fixtures.json"), fixtures.to_string()).unwrap();
+    std::fs::write(dir.path().join("crash.secret"), "cd".repeat(32)).unwrap();
+    let http = reqwest::Client::new();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = serve(dir.path(), database_url, port);
+    wait_ready(&http, &url).await;
+
+    // Ada consents to the shop, then revokes: the shop's webhook is written, its receiver is down.
+    let started: Value = http
+        .post(format!("{url}/vipps-login-ciba/api/backchannel/authentication"))
+        .basic_auth("shop", Some("shop-secret-0123456789abcdef0123456789"))
+        .form(&[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid name")])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(started["auth_req_id"].is_string(), "{started}");
+    let list: Value = http
+        .get(format!("{url}/app-api/v1/login-requests"))
+        .bearer_auth("ada-device-token")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = list["login_requests"][0]["id"].as_str().unwrap();
+    let approve = http
+        .post(format!("{url}/app-api/v1/login-requests/{id}/approve"))
+        .bearer_auth("ada-device-token")
+        .json(&json!({"pin": "1234", "consent": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), 200);
+    let revoke =
+        http.delete(format!("{url}/app-api/v1/consents/shop")).bearer_auth("ada-device-token").send().await.unwrap();
+    assert_eq!(revoke.status(), 204);
+    wait_metric(&http, &url, "phonelogin_outbox_failed_attempts_total{kind=\"webhook\"} 1").await;
+
+    // SIGKILL: no chance to finish anything.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    let _server = serve(dir.path(), database_url, port);
+    wait_ready(&http, &url).await;
+    let log: Log = Arc::default();
+    receiver(hook_port, log.clone()).await;
+    let back = Instant::now();
+
+    let deadline = back + Duration::from_secs(60);
+    while log.lock().unwrap().is_empty() {
+        assert!(Instant::now() < deadline, "the webhook did not arrive within a minute");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a duplicate every chance to show up: two more retry periods.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let log = log.lock().unwrap();
+    assert_eq!(log.len(), 1, "delivered once");
+    let (headers, body) = &log[0];
+    let event: Value = serde_json::from_slice(body).unwrap();
+    assert_eq!(event["type"], "consent.revoked");
+    let sig = headers.get("phonelogin-signature").unwrap().to_str().unwrap();
+    let t: i64 = sig.split(',').next().unwrap().strip_prefix("t=").unwrap().parse().unwrap();
+    assert!(signature::verify(sig, WEBHOOK_SECRET, body, t));
+    eprintln!("delivered {:?} after the receiver came back", back.elapsed());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_webhook_survives_sigkill_and_arrives_once() {
+    let dir = tempfile::tempdir().unwrap();
+    crash_and_restart(&format!("sqlite://{}/crash.db", dir.path().display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_webhook_survives_sigkill_and_arrives_once() {
+    let Ok(server) = std::env::var("PHONELOGIN_TEST_DATABASE_URL") else {
+        eprintln!("skipped: set PHONELOGIN_TEST_DATABASE_URL=postgres://... to run it");
+        return;
+    };
+    let name = format!("phonelogin_crash_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&server).await.unwrap();
+    let sql = |s: String| sqlx::raw_sql(sqlx::AssertSqlSafe(s));
+    sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+    sql(format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+    crash_and_restart(&format!("{}/{name}", server.rsplit_once('/').unwrap().0)).await;
+    sql(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).await.unwrap();
+}
