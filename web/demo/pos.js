@@ -1,5 +1,5 @@
 // Demo point of sale: starts a login for a phone number through the demo merchant's own
-// server side (POST /demo/api/logins), then polls its status every second and shows the profile.
+// server side (POST /demo/api/logins), then waits for its status (the shop's server is pinged by the provider) and shows the profile.
 
 const $ = (id) => document.getElementById(id);
 const form = $('login-form');
@@ -128,7 +128,9 @@ function startPolling(id) {
   const tick = async () => {
     if (me.stopped) return;
     try {
-      const s = await call('GET', `/demo/api/logins/${encodeURIComponent(id)}`);
+      // The shop's server answers when the provider's ping arrives (CIBA ping mode), so the
+      // till shows the result as soon as the phone does.
+      const s = await call('GET', `/demo/api/logins/${encodeURIComponent(id)}?wait=25`);
       if (me.stopped) return;
       me.failures = 0;
       const status = s?.status || 'error';
@@ -144,10 +146,12 @@ function startPolling(id) {
       if (me.stopped) return;
       me.failures += 1;
       if (me.failures >= 3) showError(errorEl, `Could not read the login status (${e.message}); still trying…`);
+      me.timer = setTimeout(tick, 1000);
+      return;
     }
-    me.timer = setTimeout(tick, 1000);
+    me.timer = setTimeout(tick, 0);
   };
-  me.timer = setTimeout(tick, 1000);
+  me.timer = setTimeout(tick, 0);
 }
 
 function finish() {

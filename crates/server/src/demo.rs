@@ -1,6 +1,8 @@
 //! The demo merchant (`serve --demo`): the point-of-sale page at `/demo/pos`, its server side
 //! that calls the provider's endpoints over HTTP with the demo client's secret (never sent to
-//! the browser), and the welcome page at its redirect URI that exchanges the code.
+//! the browser), and the welcome page at its redirect URI that exchanges the code. The demo
+//! client uses CIBA ping mode: the provider pings `/demo/api/ciba-ping` when the user decides,
+//! the merchant fetches the token at once, and the till's waiting status call answers.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +21,10 @@ use crate::paths;
 
 pub const CLIENT_ID: &str = "demo-pos";
 pub const WELCOME: &str = "/demo/welcome";
+/// The demo client's `backchannel_client_notification_endpoint`.
+pub const PING: &str = "/demo/api/ciba-ping";
+/// The longest a till's status call waits for a change.
+const LONGEST_WAIT: u64 = 25;
 const KEEP: usize = 1000;
 
 #[derive(Clone)]
@@ -32,6 +38,8 @@ struct Login {
     interval: i64,
     expires: UnixTime,
     created: UnixTime,
+    /// The `client_notification_token` of this login's ping.
+    notification_token: String,
 }
 
 /// The demo merchant's own state: its secret and its logins in progress.
@@ -41,6 +49,8 @@ pub struct Merchant {
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
     logins: Mutex<HashMap<String, Login>>,
+    /// Rung when a ping changed a login: the till's waiting status calls answer.
+    changed: tokio::sync::Notify,
 }
 
 pub type Shared = Arc<Merchant>;
@@ -52,6 +62,8 @@ pub fn fixtures(public_url: &str) -> (Fixtures, String) {
         "client_id": CLIENT_ID, "client_secret": secret, "name": "Demo Store",
         "scopes": ["openid", "name", "email", "phoneNumber", "address", "birthDate", "delegatedConsents"],
         "redirect_uris": [format!("{}{WELCOME}", public_url.trim_end_matches('/'))],
+        "backchannel_token_delivery_mode": "ping",
+        "backchannel_client_notification_endpoint": format!("{}{PING}", public_url.trim_end_matches('/')),
         "delegated_consents": {
             "heading": {"EN": "Join Demo Store Club", "NO": "Bli medlem i Demo Store-klubben"},
             "text": {"EN": "Members get offers and bonus points.", "NO": "Medlemmer får tilbud og bonuspoeng."},
@@ -80,12 +92,14 @@ pub fn router(public_url: &str, secret: String, clock: Arc<dyn Clock>) -> Router
         http: reqwest::Client::new(),
         clock,
         logins: Mutex::default(),
+        changed: tokio::sync::Notify::new(),
     });
     Router::new()
         .route("/demo/pos", get(|| async { crate::web::file("demo/pos.html") }))
         .route("/demo/{file}", get(|Path(f): Path<String>| async move { crate::web::file(&format!("demo/{f}")) }))
         .route("/demo/api/logins", axum::routing::post(start))
         .route("/demo/api/logins/{id}", get(status))
+        .route(PING, axum::routing::post(ping))
         .route(WELCOME, get(welcome))
         .with_state(merchant)
 }
@@ -134,7 +148,9 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
         "openid name email phoneNumber address birthDate"
     };
     let redirect = format!("{}{WELCOME}", m.base);
-    let mut form = vec![("login_hint", hint.as_str()), ("scope", scope)];
+    let notification_token = random_token();
+    let mut form =
+        vec![("login_hint", hint.as_str()), ("scope", scope), ("client_notification_token", notification_token.as_str())];
     if let Some(b) = input.binding_message.as_deref().filter(|b| !b.is_empty()) {
         form.push(("binding_message", b));
     }
@@ -169,6 +185,7 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
         interval: body["interval"].as_i64().unwrap_or(5),
         expires: now + body["expires_in"].as_i64().unwrap_or(600),
         created: now,
+        notification_token,
     };
     if let Ok(mut logins) = m.logins.lock() {
         if logins.len() >= KEEP
@@ -181,8 +198,18 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
     Json(json!({"id": id})).into_response()
 }
 
-/// The POS asks every second; the merchant polls the provider only when its interval allows.
-async fn status(State(m): State<Shared>, Path(id): Path<String>) -> Response {
+#[derive(Deserialize)]
+struct Wait {
+    /// Seconds to wait for a change while the login is waiting (at most 25).
+    wait: Option<u64>,
+}
+
+/// The till asks with `?wait=25`: the answer comes when a ping changed the login (or after the
+/// wait). The merchant also polls the provider when its interval allows, should a ping be lost.
+async fn status(State(m): State<Shared>, Path(id): Path<String>, Query(q): Query<Wait>) -> Response {
+    let changed = m.changed.notified();
+    tokio::pin!(changed);
+    changed.as_mut().enable();
     let Some(login) = m.update(&id, |_| {}) else {
         return error(StatusCode::NOT_FOUND, json!({"error": "not_found"}));
     };
@@ -190,38 +217,71 @@ async fn status(State(m): State<Shared>, Path(id): Path<String>) -> Response {
     if login.status == "waiting" && now >= login.expires {
         m.update(&id, |l| l.status = "expired");
     } else if login.status == "waiting" && !login.webpage && now >= login.next_poll {
-        let form = [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", login.auth_req_id.as_str())];
-        let answer = match m.post(paths::TOKEN, &form).send().await {
-            Ok(r) => Some((r.status(), r.json::<Value>().await.unwrap_or(Value::Null))),
-            Err(_) => None,
-        };
-        let profile = match &answer {
-            Some((s, tokens)) if s.is_success() => m.profile(tokens).await,
-            _ => None,
-        };
-        m.update(&id, |l| {
-            l.next_poll = now + l.interval;
-            match answer {
-                Some((s, _)) if s.is_success() => {
-                    l.status = "approved";
-                    l.profile = profile;
-                }
-                Some((_, body)) => match body["error"].as_str() {
-                    Some("authorization_pending") | None => {}
-                    Some("slow_down") => l.interval += 5,
-                    Some("access_denied") => l.status = "rejected",
-                    Some("expired_token") => l.status = "expired",
-                    Some(other) => {
-                        l.status = "error";
-                        l.error = Some(other.to_owned());
-                    }
-                },
-                None => {}
-            }
-        });
+        poll_provider(&m, &id, &login).await;
     }
-    let login = m.update(&id, |_| {}).unwrap_or(login);
+    let mut login = m.update(&id, |_| {}).unwrap_or(login);
+    if login.status == "waiting"
+        && let Some(wait) = q.wait.filter(|w| *w > 0)
+    {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(wait.min(LONGEST_WAIT)), changed).await;
+        login = m.update(&id, |_| {}).unwrap_or(login);
+    }
     Json(json!({"status": login.status, "profile": login.profile, "error": login.error})).into_response()
+}
+
+/// The provider's ping (CIBA Core §10.2): `{"auth_req_id"}` with our notification token as the
+/// bearer. We fetch the token at once and wake the waiting till.
+async fn ping(State(m): State<Shared>, headers: axum::http::HeaderMap, Json(body): Json<Value>) -> StatusCode {
+    let bearer = crate::oidc::userinfo::bearer(&headers).unwrap_or_default().to_owned();
+    let auth_req_id = body["auth_req_id"].as_str().unwrap_or_default();
+    let found = m.logins.lock().ok().and_then(|logins| {
+        logins.iter().find(|(_, l)| l.auth_req_id == auth_req_id).map(|(id, l)| (id.clone(), l.clone()))
+    });
+    let Some((id, login)) = found.filter(|(_, l)| !bearer.is_empty() && l.notification_token == bearer) else {
+        return StatusCode::UNAUTHORIZED;
+    };
+    if login.status == "waiting" && !login.webpage {
+        poll_provider(&m, &id, &login).await;
+        m.changed.notify_waiters();
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// One token request for a waiting login; its answer updates the login.
+async fn poll_provider(m: &Merchant, id: &str, login: &Login) {
+    let now = m.clock.now();
+    let form = [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", login.auth_req_id.as_str())];
+    let answer = match m.post(paths::TOKEN, &form).send().await {
+        Ok(r) => Some((r.status(), r.json::<Value>().await.unwrap_or(Value::Null))),
+        Err(_) => None,
+    };
+    let profile = match &answer {
+        Some((s, tokens)) if s.is_success() => m.profile(tokens).await,
+        _ => None,
+    };
+    m.update(id, |l| {
+        l.next_poll = now + l.interval;
+        if l.status != "waiting" {
+            return; // a racing poll (ping and till) already settled it
+        }
+        match answer {
+            Some((s, _)) if s.is_success() => {
+                l.status = "approved";
+                l.profile = profile;
+            }
+            Some((_, body)) => match body["error"].as_str() {
+                Some("authorization_pending") | None => {}
+                Some("slow_down") => l.interval += 5,
+                Some("access_denied") => l.status = "rejected",
+                Some("expired_token") => l.status = "expired",
+                Some(other) => {
+                    l.status = "error";
+                    l.error = Some(other.to_owned());
+                }
+            },
+            None => {}
+        }
+    });
 }
 
 #[derive(Deserialize)]
