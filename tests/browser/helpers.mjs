@@ -32,6 +32,7 @@ export const USERS = {
   grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
   // From fixtures.json.
   kari: { phone: '4791234567', given: 'Kari', name: 'Kari Nordmann' },
+  nora: { phone: '4790001234', given: 'Nora', name: 'Nora Varsel' },
 };
 
 /**
@@ -135,8 +136,9 @@ const codeOf = (m) => m.code || (String(m.message).match(/\b\d{6}\b/) || [])[0];
  * Enroll the phone page through the app's screens: number → code (read from the dev outbox) →
  * PIN twice. Ends on the home screen, greeting the user. `shots`: true saves a screenshot of each
  * step (enroll-phone, enroll-code, enroll-pin), or a function (page, name) takes them.
+ * `push`: allow notifications on the permission screen (else "Not now").
  */
-export async function enroll(page, user, pin, { shots = false } = {}) {
+export async function enroll(page, user, pin, { shots = false, push = false } = {}) {
   const shoot = typeof shots === 'function' ? shots : shots ? screenshot : async () => {};
   await page.goto('/app/');
   await waitScreen(page, 'enroll-phone');
@@ -165,6 +167,17 @@ export async function enroll(page, user, pin, { shots = false } = {}) {
   await page.getByTestId('enroll-pin-repeat').fill(pin);
   await shoot(page, 'enroll-pin');
   await page.getByTestId('enroll-pin-submit').click();
+
+  // Notifications: allowed (the browser's permission granted, as a tap on "Allow" would) or "Not now".
+  await waitScreen(page, 'push-permission');
+  if (push) {
+    await page.context().grantPermissions(['notifications'], { origin: BASE });
+    await page.getByTestId('push-allow').click();
+  } else {
+    await page.getByTestId('push-later').click();
+    await waitScreen(page, 'push-refused');
+    await page.getByTestId('push-continue').click();
+  }
 
   await waitScreen(page, 'home');
   await waitText(page, 'home-greeting', user.given);

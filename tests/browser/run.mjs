@@ -36,7 +36,8 @@ async function main() {
   }
   await waitHealthy(base, null, 10);
 
-  const files = (await readdir(HERE)).filter((f) => f.endsWith('.test.mjs')).map((f) => path.join(HERE, f));
+  const only = process.env.BROWSER_TESTS;
+  const files = (await readdir(HERE)).filter((f) => f.endsWith(".test.mjs") && (!only || only.split(",").includes(f))).map((f) => path.join(HERE, f));
   const code = await new Promise((resolve) => {
     const test = spawn(process.execPath, ['--test', '--test-concurrency=1', ...testArgs, ...files], {
       stdio: 'inherit',

@@ -9,6 +9,8 @@ import { session, hooks, remember, getRequest, clearAll } from './state.js';
 import { showEnroll } from './enroll.js';
 import { showHome, refresh } from './home.js';
 import { openRequest, openRequestById, requestClosed, requestOnScreen } from './login.js';
+import { offerPush, syncPush } from './push.js';
+import { openTheOneWaiting, listenForNotificationTaps } from './arrival.js';
 
 let stream = null;
 
@@ -22,8 +24,15 @@ function enterApp() {
     openRequestById(m[1]);
   } else {
     showHome();
+    openTheOneWaiting().catch(() => {});
   }
   startStream();
+  syncPush().catch(() => {});
+}
+
+/** After enrolling: the notification permission screen, then the app. */
+function enrolled() {
+  offerPush(enterApp);
 }
 
 function reenroll() {
@@ -31,7 +40,7 @@ function reenroll() {
   stream = null;
   session.streamUp = false;
   clearAll();
-  showEnroll(enterApp);
+  showEnroll(enrolled);
 }
 
 function updateHome() {
@@ -110,8 +119,9 @@ function start() {
     stream?.kick();
     if (currentScreen()?.name === 'home') refresh().then(updateHome).catch(() => {});
   });
+  listenForNotificationTaps();
   if (getToken()) enterApp();
-  else showEnroll(enterApp);
+  else showEnroll(enrolled);
   registerServiceWorker();
 }
 

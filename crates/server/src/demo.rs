@@ -300,6 +300,7 @@ async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response
                 l.status = "rejected";
             }
         });
+        m.changed.notify_waiters();
         return page(
             "Login cancelled",
             "<p data-testid=\"welcome-rejected\">You cancelled the login. Nothing was shared.</p>",
@@ -327,6 +328,7 @@ async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response
         l.status = "approved";
         l.profile = profile;
     });
+    m.changed.notify_waiters();
     page(
         "Welcome",
         &format!(

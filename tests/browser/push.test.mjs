@@ -1,0 +1,171 @@
+// Nora: Web Push on the phone (spec §11). The permission screen after enrollment and what the
+// app says when notifications are refused; a push delivered to the service worker through the
+// DevTools protocol (ServiceWorker.deliverPushMessage) shows the merchant's name, one
+// notification per request (tag), and a tap opens that request. Opening the app with exactly
+// one waiting login opens it; with several, home lists the newest first.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openPhone, enroll, waitScreen, waitText, screenshot, appApi, startClean, backchannel,
+  blockEvents, assertNoPageErrors, BASE, USERS, WAIT,
+} from './helpers.mjs';
+
+const user = USERS.nora;
+const PIN = '2468';
+let browser;
+let phone;
+let worker;
+let cdp;
+let registrationId;
+
+before(async () => {
+  browser = await launch();
+  phone = await openPhone(browser);
+  await enroll(phone, user, PIN, { push: true });
+  await startClean(phone);
+  worker = phone.context().serviceWorkers()[0] || await phone.context().waitForEvent('serviceworker');
+  cdp = await phone.context().newCDPSession(phone);
+  const registered = new Promise((resolve) => {
+    cdp.on('ServiceWorker.workerRegistrationUpdated', ({ registrations }) => {
+      const r = registrations.find((x) => x.scopeURL.endsWith('/app/') && !x.isDeleted);
+      if (r) resolve(r.registrationId);
+    });
+  });
+  await cdp.send('ServiceWorker.enable');
+  registrationId = await registered;
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** What the server's push would carry, delivered to the service worker as the push service would. */
+async function deliverPush(payload) {
+  await cdp.send('ServiceWorker.deliverPushMessage', { origin: BASE, registrationId, data: JSON.stringify(payload) });
+}
+
+async function notifications() {
+  return worker.evaluate(async () => (await self.registration.getNotifications())
+    .map((n) => ({ title: n.title, tag: n.tag, body: n.body, data: n.data })));
+}
+
+async function waitNotifications(count) {
+  const until = Date.now() + WAIT;
+  for (;;) {
+    const list = await notifications();
+    if (list.length >= count || Date.now() > until) return list;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function clearNotifications() {
+  await worker.evaluate(async () => (await self.registration.getNotifications()).forEach((n) => n.close()));
+}
+
+/** A login from the fixtures' client ("Quick Shop"); resolves to the request id the app sees. */
+async function waitingLogin() {
+  await backchannel(user);
+  const { body } = await appApi(phone, 'GET', '/login-requests');
+  return body.login_requests[0].id;
+}
+
+test('refusing notifications says that logins then show only while the app is open', async () => {
+  // A second phone of Nora's whose browser says no.
+  const other = await openPhone(browser, { device: 'android' });
+  await other.goto('/app/');
+  await other.evaluate(() => localStorage.clear());
+  await enrollUntilPermission(other);
+  await other.getByTestId('push-allow').click();
+  await waitScreen(other, 'push-refused');
+  await waitText(other, 'push-refused-text', /only while this app is open/);
+  await screenshot(other, 'push-refused');
+  await other.getByTestId('push-continue').click();
+  await waitScreen(other, 'home');
+  await other.context().close();
+});
+
+/** Enrolls `page` as Nora up to the permission screen (enroll() would answer it). */
+async function enrollUntilPermission(page) {
+  const res = await fetch(`${BASE}/app-api/v1/dev/outbox`);
+  const before = (await res.json()).messages.length;
+  await page.goto('/app/');
+  await waitScreen(page, 'enroll-phone');
+  await page.getByTestId('enroll-phone').fill(user.phone);
+  await page.getByTestId('enroll-phone-submit').click();
+  await waitScreen(page, 'enroll-code');
+  let code = null;
+  const until = Date.now() + WAIT;
+  while (!code && Date.now() < until) {
+    const { messages } = await (await fetch(`${BASE}/app-api/v1/dev/outbox`)).json();
+    if (messages.length > before) code = messages[0].code;
+    else await new Promise((r) => setTimeout(r, 200));
+  }
+  await page.getByTestId('enroll-code').fill(code);
+  await page.getByTestId('enroll-code-submit').click();
+  await waitScreen(page, 'enroll-pin');
+  await page.getByTestId('enroll-pin').fill(PIN);
+  await page.getByTestId('enroll-pin-repeat').fill(PIN);
+  await page.getByTestId('enroll-pin-submit').click();
+  await waitScreen(page, 'push-permission');
+  await screenshot(page, 'push-permission');
+}
+
+test('a push shows the merchant as the title, one notification per request, and a tap opens it', async () => {
+  await startClean(phone);
+  await clearNotifications();
+  await blockEvents(phone); // only the push tells the phone
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  const first = await waitingLogin();
+  const second = await waitingLogin();
+  const push = (id) => ({ type: 'login_request', request_id: id, merchant: 'Quick Shop', expires_at: 0 });
+  await deliverPush(push(first));
+  assert.equal((await waitNotifications(1)).length, 1);
+  await deliverPush(push(second));
+  assert.equal((await waitNotifications(2)).length, 2);
+  await deliverPush(push(first)); // the same request again replaces its notification
+  await new Promise((r) => setTimeout(r, 300));
+  const shown = await waitNotifications(2);
+  assert.deepEqual(shown.map((n) => n.title), ['Quick Shop', 'Quick Shop']);
+  assert.deepEqual(shown.map((n) => n.tag).sort(), [`login-${first}`, `login-${second}`].sort());
+  const target = shown.find((n) => n.tag === `login-${second}`).data;
+  assert.equal(target.url, `/app/#request=${second}`);
+
+  // The tap: the service worker's notificationclick tells the open app, which opens that request.
+  await worker.evaluate(async (tag) => {
+    const [n] = await self.registration.getNotifications({ tag });
+    self.dispatchEvent(new NotificationEvent('notificationclick', { notification: n }));
+  }, `login-${second}`);
+  await waitScreen(phone, 'confirm');
+  assert.equal(await phone.getByTestId('main').getAttribute('data-screen'), 'confirm');
+  const opened = await phone.evaluate(() => document.querySelector('[data-testid="screen-confirm"]')?.textContent || '');
+  assert.match(opened, /Quick Shop/);
+  assert.equal((await notifications()).some((n) => n.tag === `login-${second}`), false, 'the tapped one is closed');
+  await screenshot(phone, 'push-opened');
+});
+
+test('opening the app with one waiting login opens it; with several, the newest comes first', async () => {
+  await startClean(phone);
+  await blockEvents(phone);
+  const only = await waitingLogin();
+  await phone.goto('/app/');
+  await waitScreen(phone, 'confirm');
+  const { body } = await appApi(phone, 'GET', `/login-requests/${only}`);
+  assert.equal(body.id, only);
+
+  const newest = await waitingLogin();
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  const items = phone.getByTestId('request-item');
+  await items.nth(1).waitFor();
+  assert.equal(await items.count(), 2);
+  assert.equal(await items.first().getAttribute('data-id'), newest, 'newest first');
+});
+
+test('no page errors', () => {
+  // Playwright's contexts are incognito, where Chromium has no push service: subscribing fails
+  // (and says so); the app goes on without it, and the pushes above come through the DevTools.
+  phone.errors = phone.errors.filter((e) => !/Push API in incognito mode/.test(e));
+  assertNoPageErrors([phone], assert);
+});
