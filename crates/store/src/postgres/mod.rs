@@ -8,6 +8,7 @@ mod events;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
+mod retention;
 mod outbox;
 mod push;
 mod tokens;
@@ -25,6 +26,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (3, "account security", include_str!("../../migrations/postgres/0003_account_security.sql")),
     (6, "outbox", include_str!("../../migrations/postgres/0006_outbox.sql")),
 ];
 
