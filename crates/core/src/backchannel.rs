@@ -12,8 +12,8 @@ use crate::clock::UnixTime;
 use crate::crypto::{DerivedKeys, random_id, sha256_hex};
 use crate::login_request::{Flow, INTERVAL, LoginRequest, MAX_EXPIRY, Status};
 use crate::model::{Client, DeliveryMode, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
-use crate::outbox;
 use crate::msisdn::Msisdn;
+use crate::outbox;
 use crate::scope::{Scope, ScopeSet};
 use crate::store::{Insert, NewLoginRequest, Store};
 use crate::version::AppVersion;
@@ -253,7 +253,12 @@ pub fn age_at(birthdate: &str, now: UnixTime) -> Option<i32> {
 }
 
 /// §3.2 pending limit, then persist: one conditional insert, with the push (spec §11).
-async fn persist(store: &dyn Store, new: NewLoginRequest, settings: &Settings, now: UnixTime) -> Result<(), OAuthError> {
+async fn persist(
+    store: &dyn Store,
+    new: NewLoginRequest,
+    settings: &Settings,
+    now: UnixTime,
+) -> Result<(), OAuthError> {
     match store.insert_login_request(&new, settings.max_pending_per_user, now).await? {
         Insert::Inserted => Ok(()),
         Insert::LimitReached { earliest_expiry } => {

@@ -154,6 +154,17 @@ pub trait EnrollmentStore {
         e: &Enrollment,
         limits: &[RateLimit],
         now: UnixTime,
+    ) -> StoreResult<Option<UnixTime>> {
+        self.start_enrollment_sending(e, limits, now, &[]).await
+    }
+    /// `start_enrollment`, with the messages carrying the code (spec §11) written in the same
+    /// transaction when the enrollment is.
+    async fn start_enrollment_sending(
+        &self,
+        e: &Enrollment,
+        limits: &[RateLimit],
+        now: UnixTime,
+        sms: &[NewMessage],
     ) -> StoreResult<Option<UnixTime>>;
     /// Counts one guess of the enrollment's code, for the code (`attempts`) and for its number
     /// (`guard`), atomically and before any comparison.

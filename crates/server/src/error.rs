@@ -77,7 +77,7 @@ fn app_status(e: &AppError) -> StatusCode {
         AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::RequestClosed | AppError::TooManyDevices => StatusCode::CONFLICT,
         AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Unavailable(_) | AppError::SmsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         AppError::WrongPin { .. }
         | AppError::ConsentRequired
         | AppError::RequiredConsentMissing
@@ -192,6 +192,7 @@ mod tests {
             (AppError::ConsentRequired, 400),
             (AppError::InvalidCode, 400),
             (AppError::TooManyRequests { retry_after: 7 }, 429),
+            (AppError::SmsUnavailable, 503),
         ] {
             assert_eq!(AppResponse(e).into_response().status().as_u16(), status);
         }

@@ -5,10 +5,12 @@ use phonelogin_core::keys::{Alg, StoredKey};
 use phonelogin_core::login_request::{Flow, LoginRequest, Status};
 use phonelogin_core::model::{AuthMethod, Client, ClientDelivery, DeliveryMode, Device, User};
 use phonelogin_core::msisdn::Msisdn;
-use phonelogin_core::outbox::{Kind, Message};
 use phonelogin_core::outbox::vapid::StoredVapidKey;
+use phonelogin_core::outbox::{Kind, Message};
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult};
+use phonelogin_core::store::{
+    AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult,
+};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;

@@ -5,8 +5,8 @@ use super::AppError;
 use super::views::{Merchant, ScopeView, scope_views};
 use crate::clock::{UnixTime, rfc3339};
 use crate::crypto::DerivedKeys;
-use crate::outbox;
 use crate::model::Device;
+use crate::outbox;
 use crate::store::Store;
 
 #[derive(Debug, Serialize)]

@@ -6,10 +6,13 @@ use serde_json::Value;
 
 use super::AppError;
 use crate::clock::UnixTime;
-use crate::crypto::{PinHasher, random_code, random_id, random_token, secret_matches, sha256_hex, valid_pin};
+use crate::crypto::{
+    DerivedKeys, PinHasher, random_code, random_id, random_token, secret_matches, sha256_hex, valid_pin,
+};
 use crate::device_key::DevicePublicKey;
 use crate::model::Device;
 use crate::msisdn::Msisdn;
+use crate::outbox;
 use crate::store::{CodeGuard, CodeTry, Enrollment, LimitKey, RateLimit, Store};
 use crate::version::AppVersion;
 
@@ -30,6 +33,18 @@ pub const CODE_GUARD: CodeGuard = CodeGuard { max_tries: 10, window: 86_400, loc
 /// Devices per user.
 pub const MAX_DEVICES: i64 = 5;
 
+/// How one-time codes leave the server (spec §11).
+#[derive(Clone, Copy)]
+pub enum CodeDelivery<'a> {
+    /// An SMS sender is configured: the code goes through the outbox, sealed with these keys,
+    /// written with the enrollment.
+    Sms(&'a DerivedKeys),
+    /// `--dev` without a sender: the code only goes to the dev outbox.
+    DevOnly,
+    /// Neither: no code can reach a phone, and every number gets `503 sms_unavailable`.
+    Unavailable,
+}
+
 /// A started enrollment: its id, and the code to send — `None` when no active user has the
 /// number (nothing is sent, and the answer is the same).
 pub struct Started {
@@ -42,8 +57,12 @@ pub async fn start_enrollment(
     store: &dyn Store,
     phone: &str,
     client_addr: &str,
+    delivery: CodeDelivery<'_>,
     now: UnixTime,
 ) -> Result<Started, AppError> {
+    if matches!(delivery, CodeDelivery::Unavailable) {
+        return Err(AppError::SmsUnavailable);
+    }
     let phone_number = Msisdn::parse(phone).ok_or(AppError::InvalidPhoneNumber)?;
     let user = store.user_by_phone(&phone_number).await?.filter(|u| u.active);
     // A code for a number without an account is made and counted like any other, but its
@@ -61,7 +80,13 @@ pub async fn start_enrollment(
         used: false,
         voided: false,
     };
-    if let Some(allowed_at) = store.start_enrollment(&enrollment, &START_LIMITS, now).await? {
+    let sms: Vec<_> = match (delivery, &enrollment.user_id) {
+        (CodeDelivery::Sms(keys), Some(_)) => {
+            vec![outbox::enrollment_sms(keys, &phone_number, &code, now, enrollment.expires_at)]
+        }
+        _ => Vec::new(),
+    };
+    if let Some(allowed_at) = store.start_enrollment_sending(&enrollment, &START_LIMITS, now, &sms).await? {
         return Err(AppError::TooManyRequests { retry_after: (allowed_at - now).max(1) });
     }
     let code = enrollment.user_id.is_some().then_some(code);

@@ -11,10 +11,10 @@ pub use consents::{ConsentView, consents, revoke};
 pub use decisions::{ApproveInput, Outcome, RejectInput, approve, reject};
 pub use devices::{DeviceView, devices, remove_device};
 pub use enrollment::{
-    CODE_GUARD, CheckInput, ENROLLMENT_LIFETIME, Enrolled, MAX_CODE_ATTEMPTS, MAX_DEVICES, START_LIMITS, Started,
-    VerifyInput, check_code, start_enrollment, verify_enrollment,
+    CODE_GUARD, CheckInput, CodeDelivery, ENROLLMENT_LIFETIME, Enrolled, MAX_CODE_ATTEMPTS, MAX_DEVICES, START_LIMITS,
+    Started, VerifyInput, check_code, start_enrollment, verify_enrollment,
 };
-pub use push::{SubscriptionInput, subscribe, unsubscribe};
+pub use push::{SubscriptionInput, announce_device, subscribe, unsubscribe};
 pub use views::{LoginRequestView, Me, Merchant, ScopeView, build_view, me, open_requests, view};
 
 use crate::crypto::sha256_hex;
@@ -61,6 +61,9 @@ pub enum AppError {
     InvalidRequest(&'static str),
     #[error("temporarily_unavailable: {0}")]
     Unavailable(String),
+    /// No SMS sender is configured (and not `--dev`): no code can reach a phone (spec §11).
+    #[error("sms_unavailable")]
+    SmsUnavailable,
 }
 
 impl AppError {
@@ -83,6 +86,7 @@ impl AppError {
             Self::InvalidPhoneNumber => "invalid_phone_number",
             Self::InvalidRequest(_) => "invalid_request",
             Self::Unavailable(_) => "temporarily_unavailable",
+            Self::SmsUnavailable => "sms_unavailable",
         }
     }
 
@@ -107,6 +111,7 @@ impl AppError {
             Self::InvalidPhoneNumber => "the phone number must be digits in international form without +",
             Self::InvalidRequest(d) => d,
             Self::Unavailable(_) => "the service is temporarily unavailable",
+            Self::SmsUnavailable => "one-time codes cannot be sent: this server has no SMS sender",
         }
     }
 }

@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 use super::AppError;
 use crate::clock::UnixTime;
+use crate::crypto::DerivedKeys;
 use crate::model::Device;
+use crate::outbox;
 use crate::outbox::endpoint::check_url;
 use crate::store::{PushSubscription, Store};
 
@@ -58,6 +60,18 @@ pub async fn subscribe(
             created_at: now,
         })
         .await?;
+    Ok(())
+}
+
+/// A device was added: a push to the user's other subscribed devices (spec §10, §11).
+pub async fn announce_device(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    device: &Device,
+    now: UnixTime,
+) -> Result<(), AppError> {
+    let push = outbox::device_added_push(keys, &device.user_id, &device.device_id, &device.name, now);
+    store.enqueue_messages(&[push]).await?;
     Ok(())
 }
 

@@ -31,7 +31,11 @@ pub fn delay(attempts: i64) -> i64 {
 /// before it.
 pub fn after_failure(attempts: i64, now: UnixTime, expires_at: UnixTime) -> AfterFailure {
     let last_chance = expires_at - 1;
-    if now >= last_chance { AfterFailure::GiveUp } else { AfterFailure::RetryAt((now + delay(attempts)).min(last_chance)) }
+    if now >= last_chance {
+        AfterFailure::GiveUp
+    } else {
+        AfterFailure::RetryAt((now + delay(attempts)).min(last_chance))
+    }
 }
 
 #[cfg(test)]

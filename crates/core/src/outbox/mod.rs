@@ -117,7 +117,14 @@ pub fn enrollment_sms(keys: &DerivedKeys, to: &Msisdn, code: &str, now: UnixTime
         "id": id, "kind": "enrollment_code", "to": format!("+{to}"),
         "message": format!("Your phonelogin code is {code}. It is valid for {} minutes.", (expires_at - now) / 60),
     });
-    NewMessage { body: sealed(keys, &body), id, kind: Kind::Sms, target: Target::SmsSender, created_at: now, expires_at }
+    NewMessage {
+        body: sealed(keys, &body),
+        id,
+        kind: Kind::Sms,
+        target: Target::SmsSender,
+        created_at: now,
+        expires_at,
+    }
 }
 
 /// The push of a new login request to the user's devices, until the request expires.
@@ -129,7 +136,8 @@ pub fn login_request_push(
     now: UnixTime,
     expires_at: UnixTime,
 ) -> NewMessage {
-    let body = json!({"type": "login_request", "request_id": request_id, "merchant": merchant, "expires_at": expires_at});
+    let body =
+        json!({"type": "login_request", "request_id": request_id, "merchant": merchant, "expires_at": expires_at});
     NewMessage {
         id: random_id(),
         kind: Kind::WebPush,
@@ -232,7 +240,10 @@ mod tests {
         let keys = ServerSecret::generate().keys();
         let m = login_request_push(&keys, "u1", "r1", "Demo Store", 10, 610);
         let body = open_body(&keys, &claimed(&m)).unwrap();
-        assert_eq!(body, json!({"type": "login_request", "request_id": "r1", "merchant": "Demo Store", "expires_at": 610}));
+        assert_eq!(
+            body,
+            json!({"type": "login_request", "request_id": "r1", "merchant": "Demo Store", "expires_at": 610})
+        );
         let added = device_added_push(&keys, "u1", "d2", "Ada's phone", 10);
         assert_eq!(added.target, Target::UserDevices { user_id: "u1".into(), except_device: Some("d2".into()) });
     }

@@ -55,7 +55,8 @@ mod tests {
     /// The worked example of docs/webhooks.md.
     #[test]
     fn the_documented_example_signs_as_shown() {
-        let body = br#"{"id":"msg_1","kind":"enrollment_code","to":"+4712345678","message":"Your phonelogin code is 123456"}"#;
+        let body =
+            br#"{"id":"msg_1","kind":"enrollment_code","to":"+4712345678","message":"Your phonelogin code is 123456"}"#;
         let header = sign("whsec_example", 1_767_225_600, body);
         assert_eq!(header, "t=1767225600,v1=92a9ab7ca46c1ef6d305c00c7c7067e4f9d7603187771e916b4a97a9e7242530");
         assert!(verify(&header, "whsec_example", body, 1_767_225_600 + 10));

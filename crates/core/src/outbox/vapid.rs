@@ -31,10 +31,8 @@ impl VapidKey {
     pub fn generate(keys: &DerivedKeys) -> (Self, StoredVapidKey) {
         let secret = SecretKey::random(&mut OsRng);
         let key = Self::from_secret(secret);
-        let stored = StoredVapidKey {
-            private_sealed: keys.seal(&key.secret.to_bytes()),
-            public_key: key.public_key.clone(),
-        };
+        let stored =
+            StoredVapidKey { private_sealed: keys.seal(&key.secret.to_bytes()), public_key: key.public_key.clone() };
         (key, stored)
     }
 
@@ -58,8 +56,7 @@ impl VapidKey {
     /// endpoint's origin, `exp` = now + 12 h, `sub` = the operator's contact.
     pub fn authorization(&self, endpoint: &str, subject: &str, now: UnixTime) -> Option<String> {
         let header = b64url(json!({"typ": "JWT", "alg": "ES256"}).to_string().as_bytes());
-        let claims =
-            json!({"aud": origin(endpoint)?, "exp": now + TOKEN_LIFETIME, "sub": subject}).to_string();
+        let claims = json!({"aud": origin(endpoint)?, "exp": now + TOKEN_LIFETIME, "sub": subject}).to_string();
         let input = format!("{header}.{}", b64url(claims.as_bytes()));
         let signature: Signature = SigningKey::from(&self.secret).sign(input.as_bytes());
         Some(format!("vapid t={input}.{}, k={}", b64url(&signature.to_bytes()), self.public_key))
@@ -90,7 +87,9 @@ mod tests {
     fn the_token_is_an_es256_jwt_for_the_endpoint_origin_valid_at_most_a_day() {
         let keys = ServerSecret::generate().keys();
         let (key, stored) = VapidKey::generate(&keys);
-        let header = key.authorization("https://push.example.net:8443/wpush/v2/abc?x=1", "mailto:ops@example.com", 1_000).unwrap();
+        let header = key
+            .authorization("https://push.example.net:8443/wpush/v2/abc?x=1", "mailto:ops@example.com", 1_000)
+            .unwrap();
         let (t, k) = header.strip_prefix("vapid t=").unwrap().split_once(", k=").unwrap();
         assert_eq!(k, stored.public_key);
         let parts: Vec<&str> = t.split('.').collect();

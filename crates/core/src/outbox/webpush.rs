@@ -178,7 +178,8 @@ mod tests {
         let one = b("I1BsxtFttlv3u_Oo94xnmwAAEAAA-NAVub2qFgBEuQKRapoZu-IxkIva3MEB1PD-ly8Thjg");
         assert_eq!(decrypt_aes128gcm(&one, &b("yqdlZ-tYemfogSmv7Ws5PQ")).unwrap(), b"I am the walrus");
         // §3.2: rs 25, key id "a1", two records.
-        let two = b("uNCkWiNYzKTnBN9ji3-qWAAAABkCYTHOG8chz_gnvgOqdGYovxyjuqRyJFjEDyoF1Fvkj6hQPdPHI51OEUKEpgz3SsLWIqS_uA");
+        let two =
+            b("uNCkWiNYzKTnBN9ji3-qWAAAABkCYTHOG8chz_gnvgOqdGYovxyjuqRyJFjEDyoF1Fvkj6hQPdPHI51OEUKEpgz3SsLWIqS_uA");
         assert_eq!(decrypt_aes128gcm(&two, &b("BO3ZVPxUlnLORbVGMpbT1Q")).unwrap(), b"I am the walrus");
     }
 

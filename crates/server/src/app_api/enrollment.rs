@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use phonelogin_core::app::{self, AppError, CheckInput, VerifyInput};
+use phonelogin_core::app::{self, AppError, CheckInput, CodeDelivery, VerifyInput};
 use phonelogin_core::clock;
 use phonelogin_core::notify::Event;
 use phonelogin_core::store::OutboxMessage;
@@ -25,23 +25,27 @@ pub async fn start(
     AppJson(input): AppJson<Start>,
 ) -> Result<Json<Value>, AppResponse> {
     let now = s.clock.now();
-    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, now).await?;
+    let delivery = match (s.outbox.sms_configured(), s.settings.dev) {
+        (true, _) => CodeDelivery::Sms(&s.keys),
+        (false, true) => CodeDelivery::DevOnly,
+        (false, false) => CodeDelivery::Unavailable,
+    };
+    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, delivery, now).await?;
     if let Some(code) = started.code {
-        let message = format!("Your phonelogin code is {code}");
+        s.outbox.wake();
         if s.settings.dev {
-            // Only --dev keeps or logs the code; otherwise it exists only as a hash.
+            // Only --dev keeps or logs the code; otherwise it exists only as a hash (and sealed
+            // in the outbox until the SMS is sent).
             tracing::info!(phone = %started.phone_number, code = %code, "dev SMS outbox");
             s.store
                 .push_outbox(&OutboxMessage {
                     phone_number: started.phone_number.to_string(),
-                    message,
+                    message: format!("Your phonelogin code is {code}"),
                     code,
                     sent_at: now,
                 })
                 .await
                 .map_err(AppError::from)?;
-        } else {
-            tracing::warn!("no SMS sender is configured: a one-time code was not delivered");
         }
     }
     Ok(Json(json!({"enrollment_id": started.enrollment_id, "expires_in": app::ENROLLMENT_LIFETIME})))
@@ -64,6 +68,10 @@ pub async fn verify(
 ) -> Result<Json<Value>, AppResponse> {
     let enrolled = app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.clock.now()).await?;
     let d = enrolled.device;
+    if let Err(e) = app::announce_device(s.store.as_ref(), &s.keys, &d, s.clock.now()).await {
+        tracing::warn!(error = %e, "cannot write the device_added push");
+    }
+    s.outbox.wake();
     s.notifier.publish(Event::DeviceAdded { user_id: d.user_id, device_id: d.device_id.clone(), name: d.name }).await;
     Ok(Json(json!({"device_token": enrolled.token, "device_id": d.device_id})))
 }

@@ -10,7 +10,10 @@ use super::{AppJson, AuthDevice};
 use crate::error::AppResponse;
 use crate::state::SharedState;
 
-pub async fn vapid_public_key(State(s): State<SharedState>, AuthDevice(_): AuthDevice) -> Result<Json<Value>, AppResponse> {
+pub async fn vapid_public_key(
+    State(s): State<SharedState>,
+    AuthDevice(_): AuthDevice,
+) -> Result<Json<Value>, AppResponse> {
     let key = s.outbox.vapid().get(&s).await.map_err(AppError::from)?;
     Ok(Json(json!({"vapid_public_key": key.public_key()})))
 }

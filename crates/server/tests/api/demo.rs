@@ -34,8 +34,7 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
     assert_eq!(demo_status(&app, id).await["status"], "waiting");
     let rid = app.newest_request(&device.token).await;
     // The till waits for a change; the provider's ping brings it, without the clock moving.
-    let (status, approved) =
-        tokio::join!(demo_status_waiting(&app, id), app.approve_signed(&device, &rid, "1234"));
+    let (status, approved) = tokio::join!(demo_status_waiting(&app, id), app.approve_signed(&device, &rid, "1234"));
     assert_eq!(approved.status(), 200);
     assert_eq!(status["status"], "approved", "{status}");
     assert_eq!(status["profile"]["name"], "Ada Lovelace");

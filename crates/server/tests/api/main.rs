@@ -17,6 +17,7 @@ mod races;
 mod receiver;
 mod redirect;
 mod resources;
+mod sms;
 mod token;
 mod userinfo;
 mod webhooks;

@@ -9,8 +9,11 @@ use crate::receiver::{Receiver, register};
 const TILL: (&str, &str) = ("till", "till-secret-0123456789abcdef0123456789");
 
 async fn till(app: &TestApp, endpoint: &str) {
-    register(app, json!({"client_id": TILL.0, "client_secret": TILL.1, "name": "Till", "scopes": ["openid", "name"],
-        "backchannel_token_delivery_mode": "ping", "backchannel_client_notification_endpoint": endpoint}))
+    register(
+        app,
+        json!({"client_id": TILL.0, "client_secret": TILL.1, "name": "Till", "scopes": ["openid", "name"],
+        "backchannel_token_delivery_mode": "ping", "backchannel_client_notification_endpoint": endpoint}),
+    )
     .await;
 }
 
@@ -32,7 +35,10 @@ async fn a_ping_client_must_send_a_client_notification_token() {
     assert_eq!(start_ping(&app, Some("tok")).await.status(), 200);
     // A poll client may send one; it is ignored.
     let r = app
-        .backchannel(SHOP, &[("login_hint", "urn:msisdn:4798765432"), ("scope", "openid"), ("client_notification_token", "t")])
+        .backchannel(
+            SHOP,
+            &[("login_hint", "urn:msisdn:4798765432"), ("scope", "openid"), ("client_notification_token", "t")],
+        )
         .await;
     assert_eq!(r.status(), 200);
 }

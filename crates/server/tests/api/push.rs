@@ -198,3 +198,24 @@ async fn deliveries_are_counted_in_metrics() {
     assert!(metrics.contains("phonelogin_outbox_delivered_total{kind=\"web_push\"}"), "{metrics}");
     assert!(metrics.contains("phonelogin_outbox_failed_attempts_total"), "{metrics}");
 }
+
+#[tokio::test]
+async fn a_new_device_is_announced_to_the_users_subscribed_devices() {
+    let receiver = Receiver::start().await;
+    let browser = Browser::new();
+    let app = dev_app_with_push(&receiver, &browser).await;
+    let added = app.enroll(ADA, "1357").await;
+    let push = receiver.next().await;
+    let payload = browser.open(&push.body);
+    assert_eq!(payload["type"], "device_added");
+    assert_eq!(payload["device_name"], "Test phone");
+    assert_eq!(push.header("urgency"), "high");
+    // The new device subscribes too; the next device is announced to both, never to itself.
+    let other = Browser::new();
+    assert_eq!(put(&app, &added.token, other.subscription(&receiver.url("/push/new"))).await.status(), 204);
+    app.clock.advance(1);
+    app.enroll(ADA, "2468").await;
+    let mut paths = vec![receiver.next().await.path, receiver.next().await.path];
+    paths.sort();
+    assert_eq!(paths, ["/push/ada", "/push/new"]);
+}

@@ -7,7 +7,7 @@ use crate::helpers::*;
 use crate::receiver::{Receiver, eventually, register};
 
 async fn shop_with_webhook(app: &TestApp, receiver: &Receiver, secret: Option<&str>) -> Vec<String> {
-    let mut spec = json!({"client_id": "shop", "client_secret": "shop-secret", "name": "Shop",
+    let mut spec = json!({"client_id": SHOP.0, "client_secret": SHOP.1, "name": "Shop",
         "scopes": ["openid", "name", "email"], "webhook_url": receiver.url("/hooks/phonelogin")});
     if let Some(s) = secret {
         spec["webhook_secret"] = json!(s);

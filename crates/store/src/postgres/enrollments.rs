@@ -3,6 +3,7 @@
 //! per number before any comparison; and the dev-only SMS outbox.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
+use phonelogin_core::outbox::NewMessage;
 use phonelogin_core::store::{
     CodeGuard, CodeTry, Enrollment, EnrollmentStore, LimitKey, OutboxMessage, RateLimit, StoreResult,
 };
@@ -17,11 +18,12 @@ const ENROLL_LOCK_CLASS: i32 = 0x454e_524c;
 
 #[async_trait]
 impl EnrollmentStore for PostgresStore {
-    async fn start_enrollment(
+    async fn start_enrollment_sending(
         &self,
         e: &Enrollment,
         limits: &[RateLimit],
         now: UnixTime,
+        sms: &[NewMessage],
     ) -> StoreResult<Option<UnixTime>> {
         let mut tx = self.begin().await?;
         // Both locks, always in this order: counts and the insert are atomic per number and
@@ -77,6 +79,7 @@ impl EnrollmentStore for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
+        super::outbox::insert_messages(&mut tx, sms).await?;
         tx.commit().await.map_err(err)?;
         Ok(None)
     }

@@ -8,9 +8,9 @@ mod events;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
-mod retention;
 mod outbox;
 mod push;
+mod retention;
 mod tokens;
 mod users;
 

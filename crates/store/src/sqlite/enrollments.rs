@@ -2,6 +2,7 @@
 //! guesses counted per code and per number before any comparison; and the dev-only SMS outbox.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
+use phonelogin_core::outbox::NewMessage;
 use phonelogin_core::store::{
     CodeGuard, CodeTry, Enrollment, EnrollmentStore, LimitKey, OutboxMessage, RateLimit, StoreResult,
 };
@@ -13,11 +14,12 @@ use crate::rows::{ENROLLMENT_COLS, enrollment, outbox_message};
 
 #[async_trait]
 impl EnrollmentStore for SqliteStore {
-    async fn start_enrollment(
+    async fn start_enrollment_sending(
         &self,
         e: &Enrollment,
         limits: &[RateLimit],
         now: UnixTime,
+        sms: &[NewMessage],
     ) -> StoreResult<Option<UnixTime>> {
         let mut tx = self.begin().await?;
         for limit in limits {
@@ -64,6 +66,7 @@ impl EnrollmentStore for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(err)?;
+        super::outbox::insert_messages(&mut tx, sms).await?;
         tx.commit().await.map_err(err)?;
         Ok(None)
     }

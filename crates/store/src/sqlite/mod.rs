@@ -6,9 +6,9 @@ mod devices;
 mod enrollments;
 mod keys;
 mod login_requests;
-mod retention;
 mod outbox;
 mod push;
+mod retention;
 mod tokens;
 mod users;
 

@@ -121,7 +121,10 @@ pub async fn a_login_request_carries_its_push_and_its_decision_its_ping(store: &
     let claimed = store.claim_messages(NOW + 2, 30, 10).await.unwrap();
     assert_eq!(ids(&claimed), [ping_id("r-1"), ping_id("r-2"), "push-1:d-1".to_string()]);
     let ping = claimed.iter().find(|m| m.id == ping_id("r-1")).unwrap();
-    assert_eq!((ping.kind, ping.target.as_str(), ping.body.as_slice()), (Kind::Ping, CLIENT, b"sealed ping".as_slice()));
+    assert_eq!(
+        (ping.kind, ping.target.as_str(), ping.body.as_slice()),
+        (Kind::Ping, CLIENT, b"sealed ping".as_slice())
+    );
     assert_eq!(ping.expires_at, NOW + 600, "worth sending while the request lives");
 }
 
@@ -155,9 +158,8 @@ pub async fn push_subscription_is_one_per_device_and_goes_with_it(store: &dyn St
 }
 
 pub async fn racing_nodes_agree_on_one_vapid_key(store: &dyn Store) {
-    let candidates: Vec<StoredVapidKey> = (0..6)
-        .map(|i| StoredVapidKey { private_sealed: vec![i], public_key: format!("public-{i}") })
-        .collect();
+    let candidates: Vec<StoredVapidKey> =
+        (0..6).map(|i| StoredVapidKey { private_sealed: vec![i], public_key: format!("public-{i}") }).collect();
     let stored = join_all(candidates.iter().map(|c| store.vapid_key(c, NOW))).await;
     let first = stored[0].as_ref().unwrap().clone();
     assert!(stored.iter().all(|s| s.as_ref().unwrap() == &first));
