@@ -136,7 +136,7 @@ const codeOf = (m) => m.code || (String(m.message).match(/\b\d{6}\b/) || [])[0];
  * Enroll the phone page through the app's screens: number → code (read from the dev outbox) →
  * PIN twice. Ends on the home screen, greeting the user. `shots`: true saves a screenshot of each
  * step (enroll-phone, enroll-code, enroll-pin), or a function (page, name) takes them.
- * `push`: allow notifications on the permission screen (else "Not now").
+ * `push`: true allows notifications on the permission screen, 'ask' stops there, false says "Not now".
  */
 export async function enroll(page, user, pin, { shots = false, push = false } = {}) {
   const shoot = typeof shots === 'function' ? shots : shots ? screenshot : async () => {};
@@ -170,6 +170,7 @@ export async function enroll(page, user, pin, { shots = false, push = false } = 
 
   // Notifications: allowed (the browser's permission granted, as a tap on "Allow" would) or "Not now".
   await waitScreen(page, 'push-permission');
+  if (push === 'ask') return; // the caller answers the permission screen
   if (push) {
     await page.context().grantPermissions(['notifications'], { origin: BASE });
     await page.getByTestId('push-allow').click();

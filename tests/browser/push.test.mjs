@@ -74,9 +74,8 @@ async function waitingLogin() {
 test('refusing notifications says that logins then show only while the app is open', async () => {
   // A second phone of Nora's whose browser says no.
   const other = await openPhone(browser, { device: 'android' });
-  await other.goto('/app/');
-  await other.evaluate(() => localStorage.clear());
-  await enrollUntilPermission(other);
+  await enroll(other, user, PIN, { push: 'ask' });
+  await screenshot(other, 'push-permission');
   await other.getByTestId('push-allow').click();
   await waitScreen(other, 'push-refused');
   await waitText(other, 'push-refused-text', /only while this app is open/);
@@ -85,32 +84,6 @@ test('refusing notifications says that logins then show only while the app is op
   await waitScreen(other, 'home');
   await other.context().close();
 });
-
-/** Enrolls `page` as Nora up to the permission screen (enroll() would answer it). */
-async function enrollUntilPermission(page) {
-  const res = await fetch(`${BASE}/app-api/v1/dev/outbox`);
-  const before = (await res.json()).messages.length;
-  await page.goto('/app/');
-  await waitScreen(page, 'enroll-phone');
-  await page.getByTestId('enroll-phone').fill(user.phone);
-  await page.getByTestId('enroll-phone-submit').click();
-  await waitScreen(page, 'enroll-code');
-  let code = null;
-  const until = Date.now() + WAIT;
-  while (!code && Date.now() < until) {
-    const { messages } = await (await fetch(`${BASE}/app-api/v1/dev/outbox`)).json();
-    if (messages.length > before) code = messages[0].code;
-    else await new Promise((r) => setTimeout(r, 200));
-  }
-  await page.getByTestId('enroll-code').fill(code);
-  await page.getByTestId('enroll-code-submit').click();
-  await waitScreen(page, 'enroll-pin');
-  await page.getByTestId('enroll-pin').fill(PIN);
-  await page.getByTestId('enroll-pin-repeat').fill(PIN);
-  await page.getByTestId('enroll-pin-submit').click();
-  await waitScreen(page, 'push-permission');
-  await screenshot(page, 'push-permission');
-}
 
 test('a push shows the merchant as the title, one notification per request, and a tap opens it', async () => {
   await startClean(phone);

@@ -75,6 +75,8 @@ pub async fn import(global: &Global, file: &Path) -> Result<(), String> {
     import_file(store.as_ref(), &keys, file).await
 }
 
+// Parsed once per process: the size of the biggest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum ClientCmd {
     /// Register a client; prints its generated secret once.

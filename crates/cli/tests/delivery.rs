@@ -41,25 +41,27 @@ fn serve(dir: &Path, database_url: &str, port: u16) -> Server {
     Server(child)
 }
 
-async fn wait_ready(http: &reqwest::Client, url: &str) {
+/// Waits (at most 60 s) until `check` holds.
+async fn wait_until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
     let deadline = Instant::now() + Duration::from_secs(60);
-    while !http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "{url} did not become ready");
+    while !check().await {
+        assert!(Instant::now() < deadline, "{what} did not happen within a minute");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-/// Waits (at most 60 s) until `/metrics` shows `needle`.
-async fn wait_metric(http: &reqwest::Client, url: &str, needle: &str) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let text = http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
-        if text.contains(needle) {
-            return;
-        }
-        assert!(Instant::now() < deadline, "no {needle} in /metrics");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+async fn wait_ready(http: &reqwest::Client, url: &str) {
+    let ready = || async { http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) };
+    wait_until("the server being ready", ready).await;
+}
+
+/// `GET url` with Ada's device token, as JSON.
+async fn app_get(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).bearer_auth("ada-device-token").send().await.unwrap().json().await.unwrap()
 }
 
 type Log = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
@@ -88,7 +90,9 @@ async fn crash_and_restart(database_url: &str) {
             "devices": [{"name": "phone", "pin": "1234", "device_token": "ada-device-token"}]}]
     });
     std::fs::write(dir.path().join("fixtures.json"), fixtures.to_string()).unwrap();
-    std::fs::write(dir.path().join("crash.secret"), "cd".repeat(32)).unwrap();
+    let secret = dir.path().join("crash.secret");
+    std::fs::write(&secret, "cd".repeat(32)).unwrap();
+    std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let http = reqwest::Client::new();
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
@@ -107,15 +111,7 @@ async fn crash_and_restart(database_url: &str) {
         .await
         .unwrap();
     assert!(started["auth_req_id"].is_string(), "{started}");
-    let list: Value = http
-        .get(format!("{url}/app-api/v1/login-requests"))
-        .bearer_auth("ada-device-token")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app_get(&http, &format!("{url}/app-api/v1/login-requests")).await;
     let id = list["login_requests"][0]["id"].as_str().unwrap();
     let approve = http
         .post(format!("{url}/app-api/v1/login-requests/{id}/approve"))
@@ -128,7 +124,11 @@ async fn crash_and_restart(database_url: &str) {
     let revoke =
         http.delete(format!("{url}/app-api/v1/consents/shop")).bearer_auth("ada-device-token").send().await.unwrap();
     assert_eq!(revoke.status(), 204);
-    wait_metric(&http, &url, "phonelogin_outbox_failed_attempts_total{kind=\"webhook\"} 1").await;
+    let failed = || async {
+        let metrics = http.get(format!("{url}/metrics")).send().await.unwrap().text().await.unwrap();
+        metrics.contains("phonelogin_outbox_failed_attempts_total{kind=\"webhook\"} 1")
+    };
+    wait_until("a failed webhook attempt", failed).await;
 
     // SIGKILL: no chance to finish anything.
     server.0.kill().unwrap();
@@ -139,11 +139,7 @@ async fn crash_and_restart(database_url: &str) {
     receiver(hook_port, log.clone()).await;
     let back = Instant::now();
 
-    let deadline = back + Duration::from_secs(60);
-    while log.lock().unwrap().is_empty() {
-        assert!(Instant::now() < deadline, "the webhook did not arrive within a minute");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until("the webhook's arrival", || async { !log.lock().unwrap().is_empty() }).await;
     // Give a duplicate every chance to show up: two more retry periods.
     tokio::time::sleep(Duration::from_secs(6)).await;
     let log = log.lock().unwrap();
