@@ -2,6 +2,7 @@
 //! database and server secret.
 mod admin;
 mod config;
+mod preflight;
 mod serve;
 
 use std::path::PathBuf;
@@ -19,10 +20,10 @@ pub struct Cli {
 
 #[derive(Args, Clone)]
 pub struct Global {
-    /// Database: sqlite://PATH or postgres://... [default: sqlite://./phonelogin.db]
+    /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DB (only `serve` creates a new one).
     #[arg(long, global = true, env = "PHONELOGIN_DATABASE_URL", default_value = "sqlite://./phonelogin.db")]
     pub database_url: String,
-    /// The server secret (created, mode 0600, on first start when absent). [default: ./phonelogin.secret]
+    /// The server secret file (only `serve` creates it, mode 0600, when absent).
     #[arg(long, global = true, env = "PHONELOGIN_SECRET_FILE", default_value = "./phonelogin.secret")]
     pub secret_file: PathBuf,
     /// A TOML file of settings (keys are the flags' long names); flags and env variables win.
@@ -41,7 +42,10 @@ pub enum Command {
     #[command(subcommand)]
     User(admin::UserCmd),
     /// Import a fixtures JSON file (idempotent).
-    Import { file: PathBuf },
+    Import {
+        /// The fixtures file (format: docs/fixtures.md).
+        file: PathBuf,
+    },
     /// Manage ID-token signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCmd),

@@ -53,6 +53,13 @@ fn serve(dir: &Path, args: &[&str], url: &str) -> Server {
     server
 }
 
+/// What `serve` does on its first start in `dir`: create the database and the server secret.
+/// Admin commands never create them.
+fn initialise(dir: &Path) {
+    let port = free_port();
+    drop(serve(dir, &["--listen", &format!("127.0.0.1:{port}")], &format!("http://127.0.0.1:{port}")));
+}
+
 #[test]
 fn a_config_file_sets_serve_flags_and_the_secret_file_is_private() {
     let dir = tempfile::tempdir().unwrap();
@@ -107,12 +114,14 @@ fn config_example_documents_every_setting_with_its_env_variable() {
         uncommented.replace("#fixtures = \"\"\n", "").replace("fixtures = \"\"\n", ""),
     )
     .unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["--config", "all.toml", "client", "list"]);
 }
 
 #[test]
 fn admin_commands_manage_clients_users_and_keys() {
     let dir = tempfile::tempdir().unwrap();
+    initialise(dir.path());
     let created = stdout(&phonelogin(
         dir.path(),
         &["client", "create", "--client-id", "shop", "--name", "Shop", "--redirect-uri", "https://shop.example/cb"],
@@ -141,6 +150,7 @@ fn importing_fixtures_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
     let fixtures = fixtures.to_str().unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["import", fixtures]);
     let db = format!("sqlite://{}/phonelogin.db", dir.path().display());
     let first = snapshot(&db);
