@@ -1,11 +1,11 @@
 //! The `phonelogin` binary as an operator uses it: config file, fixtures, admin commands, and
 //! a served node on a free port.
-use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{BIN, free_port, serve};
 
 fn phonelogin(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(BIN)
@@ -20,37 +20,6 @@ fn phonelogin(dir: &Path, args: &[&str]) -> Output {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path, args: &[&str], url: &str) -> Server {
-    let child = Command::new(BIN)
-        .current_dir(dir)
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !reqwest::blocking::get(format!("{url}/readyz")).is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server at {url} did not become ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
 }
 
 /// What `serve` does on its first start in `dir`: create the database and the server secret.

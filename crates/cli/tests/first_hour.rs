@@ -1,11 +1,13 @@
 //! The binary's first hour: mistakes an operator makes get a sentence that says what to do, and
 //! `--help` describes every flag once.
+mod common;
+
 use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+use common::{BIN, free_port};
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -24,10 +26,6 @@ fn stderr(o: &Output) -> String {
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -69,7 +67,7 @@ fn a_sqlite_database_in_a_missing_directory_is_named() {
 }
 
 #[test]
-fn an_unreachable_postgresql_is_reported_with_host_port_and_cause_within_seconds() {
+fn an_unreachable_database_server_is_reported_with_host_port_and_cause_within_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port(); // nothing listens there
     let started = Instant::now();
