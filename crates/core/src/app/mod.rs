@@ -3,6 +3,7 @@
 mod consents;
 mod decisions;
 mod enrollment;
+mod lockout;
 mod views;
 
 pub use consents::{ConsentView, consents, revoke};
@@ -10,6 +11,7 @@ pub use decisions::{ApproveInput, Outcome, approve, reject};
 pub use enrollment::{
     ENROLLMENT_LIFETIME, MAX_CODE_ATTEMPTS, Started, VerifyInput, start_enrollment, verify_enrollment,
 };
+pub use lockout::end_after_lock;
 pub use views::{LoginRequestView, Me, Merchant, ScopeView, build_view, me, open_requests, view};
 
 use crate::crypto::sha256_hex;

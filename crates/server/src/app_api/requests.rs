@@ -38,10 +38,21 @@ pub async fn approve(
     Path(id): Path<String>,
     AppJson(input): AppJson<ApproveInput>,
 ) -> Result<Json<Outcome>, AppResponse> {
-    let outcome = app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await?;
+    let outcome = match app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await {
+        Err(app::AppError::DeviceLocked) => return Err(locked(&s, &d, &id).await),
+        other => other?,
+    };
     closed(&s, &d.user_id, &id, "approved").await;
     metrics::counter!("phonelogin_logins_approved_total").increment(1);
     Ok(Json(outcome))
+}
+
+/// The phone locked answering login `id`: the login ends unless another phone can answer it.
+async fn locked(s: &SharedState, d: &phonelogin_core::model::Device, id: &str) -> AppResponse {
+    if app::end_after_lock(s.store.as_ref(), d, id, s.clock.now()).await.unwrap_or(false) {
+        closed(s, &d.user_id, id, "rejected").await;
+    }
+    app::AppError::DeviceLocked.into()
 }
 
 pub async fn reject(
