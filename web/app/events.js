@@ -158,6 +158,12 @@ export function connectEvents(handlers) {
       attempt = 0;
       wakeUp?.();
     },
+    /** The server could not be reached by another call: drop this stream and connect again. */
+    reconnect() {
+      attempt = 0;
+      controller?.abort();
+      wakeUp?.();
+    },
     /** Whether the stream is connected right now. */
     isUp: () => up,
   };
