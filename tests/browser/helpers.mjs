@@ -32,6 +32,11 @@ export const USERS = {
   grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
   // From fixtures.json.
   kari: { phone: '4791234567', given: 'Kari', name: 'Kari Nordmann' },
+  linus: { phone: '4790000011', given: 'Linus', name: 'Linus Torvalds' }, // newer logins take over
+  margaret: { phone: '4790000012', given: 'Margaret', name: 'Margaret Hamilton' }, // server restarts
+  edsger: { phone: '4790000013', given: 'Edsger', name: 'Edsger Dijkstra' }, // a phone locking
+  barbara: { phone: '4790000014', given: 'Barbara', name: 'Barbara Liskov' }, // offline, Back, reload
+  frances: { phone: '4790000015', given: 'Frances', name: 'Frances Allen' }, // the till across restarts
 };
 
 /**
@@ -54,8 +59,9 @@ export function launch() {
 function collectErrors(page, errors) {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    // 4xx answers the app expects (wrong PIN, ...) are logged by Chromium as "Failed to load resource".
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+    // 4xx answers the app expects (wrong PIN, ...) are logged by Chromium as "Failed to load resource",
+    // and so are requests to a server that is restarting (net::ERR_CONNECTION_REFUSED).
+    if (m.type() === 'error' && !/Failed to load resource|net::ERR_/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
 }
 

@@ -44,7 +44,7 @@ onRoute('login', ({ id, step }) => {
 export function openRequest(view) {
   remember(view);
   flow = { view, consent: false, delegated: null, inFlight: false };
-  showConfirm();
+  showConfirm(true);
 }
 
 /** Open a request by id (deep link); falls back to home when it is gone. */
@@ -93,7 +93,8 @@ function next() {
 
 // ---- confirm --------------------------------------------------------------------------------
 
-function showConfirm() {
+/** `fresh`: the login was just opened (a new history entry on top of home). */
+function showConfirm(fresh = false) {
   const v = flow.view;
   show('confirm', (screen) => {
     const err = errorLine('confirm-error');
@@ -132,7 +133,7 @@ function showConfirm() {
           : h('p', { testid: 'scope-list' }, t('confirm_identity_only'))),
       err,
       h('div', { class: 'actions' }, confirm, reject, home));
-  }, { requestId: v.id, route: stepRoute(v.id, 'confirm') });
+  }, { requestId: v.id, route: { ...stepRoute(v.id, 'confirm'), fresh } });
 }
 
 // ---- consent ---------------------------------------------------------------------------------

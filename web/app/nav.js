@@ -25,8 +25,9 @@ function url(route) {
 }
 
 /**
- * Record a screen being shown. route: { name, params, hash, base }. `base` screens (home, the
- * endings) replace the base entry; others are pushed unless they are the entry shown already.
+ * Record a screen being shown. route: { name, params, hash, base, fresh }. `base` screens
+ * (home, the endings) replace the base entry; `fresh` ones (the start of another login) go back
+ * to the base entry and are pushed on it; others are pushed unless they are the entry shown.
  */
 export function record(route) {
   if (!route) return;
@@ -37,10 +38,18 @@ export function record(route) {
     history.replaceState(entry(route, route.base ? 0 : depth), '', url(route));
     return;
   }
-  if (route.base) {
+  if (pending) {
+    // history.go() is still on its way to the base entry: this screen is what to write there.
+    pending = { state: entry(route, route.base ? 0 : 1), url: url(route), push: !route.base };
+    return;
+  }
+  if (route.base || route.fresh) {
+    const push = !route.base;
     if (depth > 0) {
-      pending = { state: entry(route, 0), url: url(route) };
+      pending = { state: entry(route, push ? 1 : 0), url: url(route), push };
       history.go(-depth);
+    } else if (push) {
+      history.pushState(entry(route, 1), '', url(route));
     } else {
       history.replaceState(entry(route, 0), '', url(route));
     }
@@ -59,9 +68,10 @@ export function goBack(fallback) {
 
 window.addEventListener('popstate', (event) => {
   if (pending) {
-    const { state, url: to } = pending;
+    const { state, url: to, push } = pending;
     pending = null;
-    history.replaceState(state, '', to);
+    if (push) history.pushState(state, '', to);
+    else history.replaceState(state, '', to);
     return;
   }
   const state = event.state;

@@ -20,6 +20,7 @@ const SHELL = [
   '/app/nav.js',
   '/app/older.js',
   '/app/hue.js',
+  '/app/phone.js',
   '/app/manifest.webmanifest',
   '/app/icon.svg',
   '/app/icon-192.png',

@@ -59,6 +59,8 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::APP, get(web::app_index))
         .route("/app/{*path}", get(web::app_file))
         .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))
+        // Browsers ask for it on every page: the app's icon.
+        .route("/favicon.ico", get(web::favicon))
         .route(paths::HEALTHZ, get(health::healthz))
         .route(paths::READYZ, get(health::readyz))
         .route(paths::METRICS, get(health::metrics_text))

@@ -30,3 +30,8 @@ pub async fn app_index() -> Response {
 pub async fn app_file(Path(path): Path<String>) -> Response {
     file(&format!("app/{path}"))
 }
+
+/// `/favicon.ico`: the app's SVG icon (browsers accept it under that name).
+pub async fn favicon() -> Response {
+    file("app/icon.svg")
+}

@@ -1,0 +1,148 @@
+// Linus: the till gives up on a login and starts a new one. The newer login takes over the
+// phone's screen, the older one is marked older and rejected in one tap; the till explains a 429
+// with its Retry-After; a login from another merchant comes as a toast that hides nothing.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  appApi, startClean, assertNoPageErrors, streamUp, backchannel, BASE, USERS,
+} from './helpers.mjs';
+
+const user = USERS.linus;
+const PIN = '2468';
+let browser;
+let phone;
+let pos;
+
+before(async () => {
+  browser = await launch();
+  phone = await openPhone(browser);
+  pos = await openPos(browser);
+  await enroll(phone, user, PIN);
+  await startClean(phone);
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+async function pending() {
+  return (await appApi(phone, 'GET', '/login-requests')).body.login_requests;
+}
+
+test('a newer login from the same merchant takes over the screen; the older one is rejected in one tap', { timeout: 90_000 }, async () => {
+  await startLogin(pos, user, { binding: 'OLD-111' });
+  await waitScreen(phone, 'confirm');
+  await waitText(phone, 'binding-message', 'OLD-111');
+  await phone.getByTestId('confirm-button').click(); // on to the next step: the user is busy with it
+  await phone.locator('[data-testid="screen-consent"], [data-testid="screen-pin"]').first().waitFor();
+
+  // The cashier gives up and starts again.
+  await pos.getByTestId('pos-again').click();
+  await startLogin(pos, user, { binding: 'NEW-222' });
+  await waitScreen(phone, 'confirm');
+  await waitText(phone, 'binding-message', 'NEW-222');
+  await waitText(phone, 'older-notice', 'older login waiting');
+  await screenshot(phone, 'newer-login-took-over');
+
+  await phone.getByTestId('reject-older').click();
+  await phone.getByTestId('older-rejected').waitFor();
+  const left = await pending();
+  assert.deepEqual(left.map((r) => r.binding_message), ['NEW-222'], 'only the newest is still waiting');
+
+  await phone.getByTestId('confirm-button').click();
+  if (await phone.getByTestId('screen-consent').isVisible()) await phone.getByTestId('consent-accept').click();
+  await waitScreen(phone, 'pin');
+  await phone.getByTestId('pin-input').fill(PIN);
+  await phone.getByTestId('pin-submit').click();
+  await waitScreen(phone, 'complete');
+  await posStatus(pos, 'approved');
+  assertNoPageErrors([phone, pos], assert);
+});
+
+test('an older login opened from the list says so and leads to the newest', { timeout: 60_000 }, async () => {
+  await startClean(phone);
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { binding: 'AAA-111' });
+  await waitScreen(phone, 'confirm');
+  await pos.getByTestId('pos-again').click();
+  await startLogin(pos, user, { binding: 'BBB-222' });
+  await waitText(phone, 'binding-message', 'BBB-222');
+  await phone.getByTestId('back').click();
+  await waitScreen(phone, 'home');
+  const older = phone.getByTestId('request-item').filter({ hasText: 'AAA-111' });
+  await older.getByTestId('older-tag').waitFor();
+  assert.equal(await phone.getByTestId('request-item').filter({ hasText: 'BBB-222' }).getByTestId('older-tag').count(), 0);
+  await older.click();
+  await waitText(phone, 'older-notice', 'newer login');
+  await phone.getByTestId('open-newest').click();
+  await waitText(phone, 'binding-message', 'BBB-222');
+  await startClean(phone);
+});
+
+test('the till explains a 429 in plain words with its Retry-After', { timeout: 60_000 }, async () => {
+  await startClean(phone);
+  // Fill the customer's pending limit from the till's own server side.
+  for (let i = 0; i < 10; i += 1) {
+    const res = await fetch(`${BASE}/demo/api/logins`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ phone_number: user.phone }),
+    });
+    if (res.status === 429) break;
+  }
+  if (await pos.getByTestId('pos-again').isVisible()) await pos.getByTestId('pos-again').click();
+  await pos.getByTestId('pos-phone').fill(user.phone);
+  await pos.getByTestId('pos-binding').fill('');
+  await pos.getByTestId('pos-login').click();
+  const message = await waitText(pos, 'pos-form-error', 'too many logins waiting');
+  const text = await message.textContent();
+  assert.match(text, /reject the ones they no longer need/);
+  assert.match(text, /try again in \d+ (seconds|minutes)/);
+  await screenshot(pos, 'pos-too-many-requests');
+  await startClean(phone);
+  assertNoPageErrors([pos], assert);
+});
+
+test('a login from another merchant is a toast that covers no button; Open is one line', { timeout: 60_000 }, async () => {
+  await startClean(phone);
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { binding: 'TST-001' });
+  await waitScreen(phone, 'confirm');
+  await backchannel(user, { binding_message: 'QCK-001' }); // the fixtures' client, "Quick Shop"
+  await waitText(phone, 'toast-text', 'Quick Shop');
+  await screenshot(phone, 'toast-other-merchant');
+  const toastBox = await phone.getByTestId('toast').boundingBox();
+  for (const id of ['confirm-button', 'reject-button']) {
+    const b = await phone.getByTestId(id).boundingBox();
+    const overlaps = b.y < toastBox.y + toastBox.height && toastBox.y < b.y + b.height;
+    assert.equal(overlaps, false, `the toast covers ${id}`);
+  }
+  const open = phone.getByTestId('toast-action');
+  assert.ok((await open.boundingBox()).height <= 48, '"Open" stays on one line');
+  assert.equal(await open.textContent(), 'Open');
+  // Still on the till's login: a toast does not take over.
+  await waitText(phone, 'binding-message', 'TST-001');
+  await phone.getByTestId('toast-close').click();
+  await phone.getByTestId('toast').waitFor({ state: 'hidden' });
+  await startClean(phone);
+});
+
+test('the merchant tile has the same colour on the till and in the app', { timeout: 60_000 }, async () => {
+  await startClean(phone);
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
+  await streamUp(phone);
+  await startLogin(pos, user, { binding: 'HUE-001' });
+  await waitScreen(phone, 'confirm');
+  const app = await phone.locator('.merchant-head .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
+  const till = await pos.locator('.topbar .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(till, app);
+  const favicon = await fetch(`${BASE}/favicon.ico`);
+  assert.equal(favicon.status, 200);
+  assert.match(favicon.headers.get('content-type'), /^image\//);
+  await startClean(phone);
+});
