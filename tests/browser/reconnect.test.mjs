@@ -1,0 +1,85 @@
+// Margaret: the server restarts under the app. The app shows the true connection state (never
+// "Ready for logins" while the server cannot be reached), reconnects within a second of the
+// server being back, and the next login arrives by push at once.
+// This file starts its own server (PHONELOGIN_BIN, set by run.mjs --server), since it restarts it.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer } from './server.mjs';
+
+const BIN = process.env.PHONELOGIN_BIN;
+const server = BIN ? await startServer(BIN) : null;
+if (server) process.env.PHONELOGIN_URL = server.base;
+const {
+  launch, openPhone, enroll, waitScreen, waitText, backchannel, startClean, streamUp, screenshot, USERS,
+} = await import('./helpers.mjs');
+
+const user = USERS.margaret;
+const PIN = '7531';
+const skip = BIN ? false : 'needs PHONELOGIN_BIN (run.mjs --server) to restart a server';
+let browser;
+let phone;
+
+before(async () => {
+  if (skip) return;
+  browser = await launch();
+  phone = await openPhone(browser);
+  await enroll(phone, user, PIN);
+  await startClean(phone);
+}, { timeout: 60_000 });
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The status line while the server is away: not "Ready", and no second message beside it. */
+async function showsServerAway() {
+  await phone.locator('[data-testid="stream-status"][data-up="false"]').waitFor();
+  await waitText(phone, 'stream-status', 'Cannot reach the server');
+  assert.equal(await phone.getByText('Ready for logins').count(), 0);
+  assert.equal(await phone.getByTestId('home-error').isVisible(), false, 'one message about the connection, not two');
+}
+
+/** Milliseconds from the server answering /healthz until the app's stream is up again. */
+async function timeToReconnect() {
+  const back = Date.now();
+  await streamUp(phone);
+  return Date.now() - back;
+}
+
+async function pushArrives(binding) {
+  await backchannel(user, { binding_message: binding });
+  await waitScreen(phone, 'confirm');
+  await waitText(phone, 'binding-message', binding);
+  await startClean(phone);
+  await waitScreen(phone, 'closed'); // the push ends the confirm screen
+}
+
+for (const how of ['terminate', 'kill']) {
+  test(`after a ${how === 'kill' ? 'hard kill' : 'SIGTERM'} the app says the server is away, then reconnects within 1 s`, { skip, timeout: 60_000 }, async (t) => {
+    await phone.goto('/app/');
+    await waitScreen(phone, 'home');
+    await streamUp(phone);
+    if (how === 'terminate') {
+      // Until the server closes its event streams on SIGTERM, an old process could linger:
+      // it must be gone before the new one starts.
+      await server.terminate();
+      await server.kill();
+    } else {
+      await server.kill();
+    }
+    await showsServerAway();
+    // The refresh button too: it fails without a second, contradicting message.
+    await phone.getByTestId('refresh').click();
+    await showsServerAway();
+    await screenshot(phone, `home-server-away-${how}`);
+
+    await server.start();
+    const ms = await timeToReconnect();
+    t.diagnostic(`reconnected ${ms} ms after the server answered /healthz`);
+    assert.ok(ms <= 1000, `reconnected ${ms} ms after the server was back`);
+    await waitText(phone, 'stream-status', 'Ready for logins');
+    await pushArrives(`RST-${how === 'kill' ? 'K' : 'T'}1`);
+  });
+}
