@@ -48,7 +48,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/approve", post(requests::approve))
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
-        .route("/consents/{client_id}", axum::routing::delete(consents::revoke));
+        .route("/consents/{client_id}", axum::routing::delete(consents::revoke))
+        // This API as an OpenAPI document (docs/app-api.openapi.json).
+        .route("/openapi.json", get(web::app_api_openapi));
     Router::new()
         .route(paths::DISCOVERY, get(oidc::discovery::openid_configuration))
         .route(paths::JWKS, get(oidc::discovery::jwks))

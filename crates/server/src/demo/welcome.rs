@@ -84,7 +84,9 @@ pub async fn page_handler(State(m): State<Shared>, headers: HeaderMap, Query(q):
     let Some(code) = q.code else {
         return match session {
             Some(s) => greeting(&s.given_name),
-            None => page("Demo Store", "<h1>Demo Store</h1><p data-testid=\"welcome-anonymous\">You are not logged in.</p>"),
+            None => {
+                page("Demo Store", "<h1>Demo Store</h1><p data-testid=\"welcome-anonymous\">You are not logged in.</p>")
+            }
         };
     };
     // A reload of the page the login landed on: the code is spent, the session remembers it.
@@ -99,7 +101,9 @@ pub async fn page_handler(State(m): State<Shared>, headers: HeaderMap, Query(q):
             let why = escape(body["error"].as_str().unwrap_or("error"));
             return page(
                 "Login failed",
-                &format!("<h1>Login failed</h1><p data-testid=\"welcome-error\">The login could not be completed ({why}).</p>"),
+                &format!(
+                    "<h1>Login failed</h1><p data-testid=\"welcome-error\">The login could not be completed ({why}).</p>"
+                ),
             );
         }
         Err(_) => {

@@ -121,7 +121,10 @@ async fn the_welcome_page_keeps_the_customer_logged_in_across_reloads_and_has_no
     let anonymous = app.http.get(app.url("/demo/welcome")).send().await.unwrap().text().await.unwrap();
     assert!(anonymous.contains("You are not logged in"), "{anonymous}");
     let status = demo_status(&app, &id).await;
-    assert_eq!((status["status"].as_str(), status["profile"]["given_name"].as_str()), (Some("approved"), Some("Grace")));
+    assert_eq!(
+        (status["status"].as_str(), status["profile"]["given_name"].as_str()),
+        (Some("approved"), Some("Grace"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

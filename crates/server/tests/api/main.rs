@@ -8,6 +8,7 @@ mod demo;
 mod discovery;
 mod helpers;
 mod interop;
+mod openapi;
 mod races;
 mod redirect;
 mod token;
