@@ -1,6 +1,7 @@
 // Shared helpers of the browser tests: one Chromium, a phone page (360×740) and a POS page side
 // by side, enrollment through the app's own screens, screenshots under tests-artifacts/.
 
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -281,4 +282,47 @@ export async function assertNotReloaded(page, assert) {
 export function assertNoPageErrors(pages, assert) {
   const errors = pages.flatMap((p) => p.errors || []);
   assert.deepEqual(errors, [], `errors in the browser:\n${errors.join('\n')}`);
+}
+
+/**
+ * The usual set-up of a test file: before its tests one Chromium with a phone page enrolled as
+ * `user` (PIN `pin`, nothing pending) and, unless `pos: false`, the till; closed after them.
+ * Returns an object whose `browser`, `phone` and `pos` are set once `before` has run.
+ */
+export function phoneAndTill(user, pin, { pos = true, skip = false } = {}) {
+  const ctx = { browser: null, phone: null, pos: null };
+  before(async () => {
+    if (skip) return;
+    ctx.browser = await launch();
+    ctx.phone = await openPhone(ctx.browser);
+    if (pos) ctx.pos = await openPos(ctx.browser);
+    await enroll(ctx.phone, user, pin);
+    await startClean(ctx.phone);
+  }, { timeout: 60_000 });
+  after(async () => {
+    await ctx.browser?.close();
+  });
+  return ctx;
+}
+
+/** Open the app's home screen afresh, with the push stream connected. */
+export async function freshHome(page) {
+  await page.goto('/app/');
+  await waitScreen(page, 'home');
+  await streamUp(page);
+}
+
+/**
+ * On the confirm screen of the login showing `binding`: confirm, consent when asked, and enter
+ * `pin`. Ends once the PIN is sent.
+ */
+export async function confirmWithPin(page, binding, pin) {
+  await waitScreen(page, 'confirm');
+  if (binding) await waitText(page, 'binding-message', binding);
+  await page.getByTestId('confirm-button').click();
+  await page.locator('[data-testid="screen-consent"], [data-testid="screen-pin"]').first().waitFor();
+  if (await page.getByTestId('screen-consent').isVisible()) await page.getByTestId('consent-accept').click();
+  await waitScreen(page, 'pin');
+  await page.getByTestId('pin-input').fill(pin);
+  await page.getByTestId('pin-submit').click();
 }

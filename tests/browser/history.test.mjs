@@ -2,40 +2,21 @@
 // app), a reload in the middle of a login returns to it, and an app opened offline says that it
 // cannot know whether logins are waiting. Revoking a consent says so (no "null").
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  phoneAndTill, freshHome, confirmWithPin, startLogin, posStatus, waitScreen, waitText, screenshot,
   appApi, startClean, assertNoPageErrors, streamUp, USERS,
 } from './helpers.mjs';
 
 const user = USERS.barbara;
 const PIN = '8642';
-let browser;
-let phone;
-let pos;
-
-before(async () => {
-  browser = await launch();
-  phone = await openPhone(browser);
-  pos = await openPos(browser);
-  await enroll(phone, user, PIN);
-  await startClean(phone);
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function home() {
-  await phone.goto('/app/');
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
-}
+const ctx = phoneAndTill(user, PIN);
 
 test('browser Back goes back one screen of a login, then home; the app is never left', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await home();
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'BCK-001' });
   await waitScreen(phone, 'confirm');
   await phone.getByTestId('confirm-button').click();
@@ -54,12 +35,7 @@ test('browser Back goes back one screen of a login, then home; the app is never 
 
   // Forward again, then finish: "Done" leads home, and Back from there does not reopen the login.
   await phone.getByTestId('request-item').filter({ hasText: 'BCK-001' }).click();
-  await waitScreen(phone, 'confirm');
-  await phone.getByTestId('confirm-button').click();
-  await phone.getByTestId('consent-accept').click();
-  await waitScreen(phone, 'pin');
-  await phone.getByTestId('pin-input').fill(PIN);
-  await phone.getByTestId('pin-submit').click();
+  await confirmWithPin(phone, 'BCK-001', PIN);
   await waitScreen(phone, 'complete');
   await posStatus(pos, 'approved');
   await phone.getByTestId('done-button').click();
@@ -72,8 +48,9 @@ test('browser Back goes back one screen of a login, then home; the app is never 
 });
 
 test('a reload in the middle of a login returns to that login', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await home();
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'RLD-001' });
   await waitScreen(phone, 'confirm');
   const id = await phone.getByTestId('screen-confirm').getAttribute('data-id');
@@ -89,9 +66,15 @@ test('a reload in the middle of a login returns to that login', { timeout: 60_00
 });
 
 test('revoking a consent says so', { timeout: 60_000 }, async () => {
-  await home();
-  const consents = await appApi(phone, 'GET', '/consents');
-  if (!consents.body.consents?.some((c) => c.client_id === 'demo-pos')) return; // the first test gives it
+  const { phone, pos } = ctx;
+  await startClean(phone);
+  await freshHome(phone);
+  // A login that leaves a consent for the demo shop (asked now unless given before).
+  await startLogin(pos, user, { binding: 'CNS-001' });
+  await confirmWithPin(phone, 'CNS-001', PIN);
+  await waitScreen(phone, 'complete');
+  await phone.getByTestId('done-button').click();
+  await waitScreen(phone, 'home');
   await phone.getByTestId('consents-link').click();
   await waitScreen(phone, 'consents');
   await phone.getByTestId('consent-revoke').first().click();
@@ -101,8 +84,9 @@ test('revoking a consent says so', { timeout: 60_000 }, async () => {
 });
 
 test('opened offline, the app says it cannot know whether logins are waiting', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await home();
+  await freshHome(phone);
   // The service worker has the shell: the app opens without the network.
   await phone.evaluate(() => navigator.serviceWorker.ready);
   await phone.context().setOffline(true);

@@ -1,33 +1,20 @@
 // Edsger: the last PIN attempt says that the phone will then lock; when it locks on a login,
 // the till is told at once (the login ends) instead of waiting without a word.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  phoneAndTill, freshHome, startLogin, posStatus, waitScreen, waitText, screenshot,
   startClean, assertNoPageErrors, USERS,
 } from './helpers.mjs';
 
 const user = USERS.edsger;
 const PIN = '1357';
 const WRONG_PIN = '9999';
-let browser;
-let phone;
-let pos;
-
-before(async () => {
-  browser = await launch();
-  phone = await openPhone(browser);
-  pos = await openPos(browser);
-  await enroll(phone, user, PIN);
-  await startClean(phone);
-});
-
-after(async () => {
-  await browser?.close();
-});
+const ctx = phoneAndTill(user, PIN);
 
 test('"1 attempt left" says the phone will lock; the lock ends the login and the till says so', { timeout: 90_000 }, async () => {
+  const { phone, pos } = ctx;
   await startLogin(pos, user, { binding: 'PIN-404' });
   await waitScreen(phone, 'confirm');
   await phone.getByTestId('confirm-button').click();

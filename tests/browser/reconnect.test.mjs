@@ -3,38 +3,22 @@
 // server being back, and the next login arrives by push at once.
 // This file starts its own server (PHONELOGIN_BIN, set by run.mjs --server), since it restarts it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { ownServer } from './own-server.mjs';
 
-const BIN = process.env.PHONELOGIN_BIN;
-const server = BIN ? await startServer(BIN) : null;
-if (server) process.env.PHONELOGIN_URL = server.base;
+const { server, skip, helpers } = await ownServer();
 const {
-  launch, openPhone, enroll, waitScreen, waitText, backchannel, startClean, streamUp, screenshot, USERS,
-} = await import('./helpers.mjs');
+  phoneAndTill, waitScreen, waitText, backchannel, startClean, streamUp, screenshot, USERS,
+} = helpers;
 
 const user = USERS.margaret;
 const PIN = '7531';
-const skip = BIN ? false : 'needs PHONELOGIN_BIN (run.mjs --server) to restart a server';
-let browser;
-let phone;
-
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-  phone = await openPhone(browser);
-  await enroll(phone, user, PIN);
-  await startClean(phone);
-}, { timeout: 60_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const ctx = phoneAndTill(user, PIN, { pos: false, skip });
 
 /** The status line while the server is away: not "Ready", and no second message beside it. */
 async function showsServerAway() {
+  const { phone } = ctx;
   await phone.locator('[data-testid="stream-status"][data-up="false"]').waitFor();
   await waitText(phone, 'stream-status', 'Cannot reach the server');
   assert.equal(await phone.getByText('Ready for logins').count(), 0);
@@ -43,12 +27,14 @@ async function showsServerAway() {
 
 /** Milliseconds from the server answering /healthz until the app's stream is up again. */
 async function timeToReconnect() {
+  const { phone } = ctx;
   const back = Date.now();
   await streamUp(phone);
   return Date.now() - back;
 }
 
 async function pushArrives(binding) {
+  const { phone } = ctx;
   await backchannel(user, { binding_message: binding });
   await waitScreen(phone, 'confirm');
   await waitText(phone, 'binding-message', binding);
@@ -58,6 +44,7 @@ async function pushArrives(binding) {
 
 for (const how of ['terminate', 'kill']) {
   test(`after a ${how === 'kill' ? 'hard kill' : 'SIGTERM'} the app says the server is away, then reconnects within 1 s`, { skip, timeout: 60_000 }, async (t) => {
+    const { phone } = ctx;
     await phone.goto('/app/');
     await waitScreen(phone, 'home');
     await streamUp(phone);

@@ -2,36 +2,23 @@
 // phone's screen, the older one is marked older and rejected in one tap; the till explains a 429
 // with its Retry-After; a login from another merchant comes as a toast that hides nothing.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  phoneAndTill, freshHome, confirmWithPin, startLogin, posStatus, waitScreen, waitText, screenshot,
   appApi, startClean, assertNoPageErrors, streamUp, backchannel, BASE, USERS,
 } from './helpers.mjs';
 
 const user = USERS.linus;
 const PIN = '2468';
-let browser;
-let phone;
-let pos;
-
-before(async () => {
-  browser = await launch();
-  phone = await openPhone(browser);
-  pos = await openPos(browser);
-  await enroll(phone, user, PIN);
-  await startClean(phone);
-});
-
-after(async () => {
-  await browser?.close();
-});
+const ctx = phoneAndTill(user, PIN);
 
 async function pending() {
-  return (await appApi(phone, 'GET', '/login-requests')).body.login_requests;
+  return (await appApi(ctx.phone, 'GET', '/login-requests')).body.login_requests;
 }
 
 test('a newer login from the same merchant takes over the screen; the older one is rejected in one tap', { timeout: 90_000 }, async () => {
+  const { phone, pos } = ctx;
   await startLogin(pos, user, { binding: 'OLD-111' });
   await waitScreen(phone, 'confirm');
   await waitText(phone, 'binding-message', 'OLD-111');
@@ -51,21 +38,16 @@ test('a newer login from the same merchant takes over the screen; the older one 
   const left = await pending();
   assert.deepEqual(left.map((r) => r.binding_message), ['NEW-222'], 'only the newest is still waiting');
 
-  await phone.getByTestId('confirm-button').click();
-  if (await phone.getByTestId('screen-consent').isVisible()) await phone.getByTestId('consent-accept').click();
-  await waitScreen(phone, 'pin');
-  await phone.getByTestId('pin-input').fill(PIN);
-  await phone.getByTestId('pin-submit').click();
+  await confirmWithPin(phone, 'NEW-222', PIN);
   await waitScreen(phone, 'complete');
   await posStatus(pos, 'approved');
   assertNoPageErrors([phone, pos], assert);
 });
 
 test('an older login opened from the list says so and leads to the newest', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await phone.goto('/app/');
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'AAA-111' });
   await waitScreen(phone, 'confirm');
   await pos.getByTestId('pos-again').click();
@@ -84,6 +66,7 @@ test('an older login opened from the list says so and leads to the newest', { ti
 });
 
 test('the till explains a 429 in plain words with its Retry-After', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
   // Fill the customer's pending limit from the till's own server side.
   for (let i = 0; i < 10; i += 1) {
@@ -106,10 +89,9 @@ test('the till explains a 429 in plain words with its Retry-After', { timeout: 6
 });
 
 test('a login from another merchant is a toast that covers no button; Open is one line', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await phone.goto('/app/');
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'TST-001' });
   await waitScreen(phone, 'confirm');
   await backchannel(user, { binding_message: 'QCK-001' }); // the fixtures' client, "Quick Shop"
@@ -132,10 +114,9 @@ test('a login from another merchant is a toast that covers no button; Open is on
 });
 
 test('the merchant tile has the same colour on the till and in the app', { timeout: 60_000 }, async () => {
+  const { phone, pos } = ctx;
   await startClean(phone);
-  await phone.goto('/app/');
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'HUE-001' });
   await waitScreen(phone, 'confirm');
   const app = await phone.locator('.merchant-head .logo').evaluate((el) => getComputedStyle(el).backgroundColor);

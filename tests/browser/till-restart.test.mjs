@@ -2,50 +2,22 @@
 // the merchant's welcome page survives a reload and sends nobody to the till.
 // This file starts its own server (PHONELOGIN_BIN, set by run.mjs --server), since it restarts it.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer } from './server.mjs';
+import { ownServer } from './own-server.mjs';
 
-const BIN = process.env.PHONELOGIN_BIN;
-const server = BIN ? await startServer(BIN) : null;
-if (server) process.env.PHONELOGIN_URL = server.base;
+const { server, skip, helpers } = await ownServer();
 const {
-  launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
+  phoneAndTill, confirmWithPin, startLogin, posStatus, waitScreen, waitText, screenshot,
   startClean, streamUp, assertNoPageErrors, WAIT, USERS,
-} = await import('./helpers.mjs');
+} = helpers;
 
 const user = USERS.frances;
 const PIN = '1470';
-const skip = BIN ? false : 'needs PHONELOGIN_BIN (run.mjs --server) to restart a server';
-let browser;
-let phone;
-let pos;
-
-before(async () => {
-  if (skip) return;
-  browser = await launch();
-  phone = await openPhone(browser);
-  pos = await openPos(browser);
-  await enroll(phone, user, PIN);
-  await startClean(phone);
-}, { timeout: 60_000 });
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-async function approveOnPhone(binding) {
-  await waitScreen(phone, 'confirm');
-  await waitText(phone, 'binding-message', binding);
-  await phone.getByTestId('confirm-button').click();
-  if (await phone.getByTestId('screen-consent').isVisible()) await phone.getByTestId('consent-accept').click();
-  await waitScreen(phone, 'pin');
-  await phone.getByTestId('pin-input').fill(PIN);
-  await phone.getByTestId('pin-submit').click();
-}
+const ctx = phoneAndTill(user, PIN, { pos: true, skip });
 
 test('the till finishes its login after a server restart and after a reload of its page', { skip, timeout: 90_000 }, async () => {
+  const { phone, pos } = ctx;
   await phone.goto('/app/');
   await waitScreen(phone, 'home');
   await streamUp(phone);
@@ -58,7 +30,7 @@ test('the till finishes its login after a server restart and after a reload of i
   await posStatus(pos, 'waiting');
   await waitText(pos, 'pos-code', 'RST-777');
   await streamUp(phone).catch(() => {}); // the confirm screen stays; the stream is back underneath
-  await approveOnPhone('RST-777');
+  await confirmWithPin(phone, 'RST-777', PIN);
   await waitScreen(phone, 'complete');
   await posStatus(pos, 'approved');
   await waitText(pos, 'pos-profile-name', user.name);
@@ -69,11 +41,12 @@ test('the till finishes its login after a server restart and after a reload of i
 });
 
 test('the welcome page keeps the customer logged in on reload and has no link to the till', { skip, timeout: 90_000 }, async () => {
+  const { phone, pos } = ctx;
   await phone.goto('/app/');
   await waitScreen(phone, 'home');
   await streamUp(phone);
   await startLogin(pos, user, { binding: 'WEB-777', flow: 'webpage' });
-  await approveOnPhone('WEB-777');
+  await confirmWithPin(phone, 'WEB-777', PIN);
   await phone.waitForURL((url) => url.pathname === '/demo/welcome', { timeout: WAIT });
   await waitText(phone, 'welcome-name', user.given);
   await posStatus(pos, 'approved');
