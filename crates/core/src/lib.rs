@@ -9,6 +9,7 @@ pub mod clock;
 pub mod consent;
 pub mod crypto;
 pub mod delegated;
+pub mod device_key;
 pub mod error;
 pub mod fixtures;
 pub mod grant;

@@ -8,6 +8,7 @@ mod events;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
+mod retention;
 mod tokens;
 mod users;
 
@@ -23,6 +24,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (3, "account security", include_str!("../../migrations/postgres/0003_account_security.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a
