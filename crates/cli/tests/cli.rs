@@ -4,6 +4,7 @@ mod common;
 
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 use common::{BIN, free_port, serve};
 
@@ -153,6 +154,7 @@ fn phonelogin_fails(dir: &Path, args: &[&str]) -> String {
 fn a_secret_file_others_can_read_is_refused_with_the_fix_and_the_database_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["client", "list"]);
     let mode = std::fs::metadata(dir.path().join("phonelogin.db")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the SQLite file is created private");
@@ -182,6 +184,7 @@ fn short_fixture_client_secrets_are_refused() {
         r#"{"clients": [{"client_id": "c", "client_secret": "short", "name": "C", "scopes": ["openid"]}]}"#,
     )
     .unwrap();
+    initialise(dir.path());
     let err = phonelogin_fails(dir.path(), &["import", file.to_str().unwrap()]);
     assert!(err.contains("at least 32 characters"), "{err}");
 }
@@ -190,6 +193,7 @@ fn short_fixture_client_secrets_are_refused() {
 fn device_and_unlock_commands_manage_a_users_devices() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
+    initialise(dir.path());
     phonelogin(dir.path(), &["import", fixtures.to_str().unwrap()]);
     let list = stdout(&phonelogin(dir.path(), &["device", "list", "4712345678"]));
     assert!(list.contains("Ada's phone") && list.contains("active") && list.contains("PIN only"), "{list}");

@@ -96,7 +96,7 @@ async fn a_phone_locking_on_a_login_ends_it_so_the_merchant_is_not_left_waiting(
         assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 400, "wrong_pin").await;
     }
     assert_error(app.poll(SHOP, &auth_req_id).await, 400, "authorization_pending").await;
-    assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 423, "device_locked").await;
+    assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 401, "device_locked").await;
     // Ada has no other phone that could answer: the merchant hears access_denied at once.
     app.clock.advance(5);
     assert_error(app.poll(SHOP, &auth_req_id).await, 400, "access_denied").await;

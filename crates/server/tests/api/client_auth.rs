@@ -76,7 +76,7 @@ async fn two_authentication_methods_at_once_are_invalid_request() {
 async fn a_client_created_again_with_a_new_secret_authenticates_at_once() {
     let app = spawn_app().await;
     // The node has the registration cached...
-    assert_error(app.poll(("shop", "shop-secret"), "x").await, 400, "invalid_grant").await;
+    assert_error(app.poll(SHOP, "x").await, 400, "invalid_grant").await;
     // ...when the admin deletes the client and creates it again with another secret.
     assert!(app.store.delete_client("shop").await.unwrap());
     let spec: phonelogin_core::fixtures::ClientSpec = serde_json::from_value(serde_json::json!({
@@ -88,5 +88,5 @@ async fn a_client_created_again_with_a_new_secret_authenticates_at_once() {
     phonelogin_core::fixtures::import_client(app.store.as_ref(), &spec, START, &mut generated).await.unwrap();
     assert_error(app.poll(("shop", "a-new-secret-for-the-same-shop-0123456789"), "x").await, 400, "invalid_grant")
         .await;
-    assert_error(app.poll(("shop", "shop-secret"), "x").await, 401, "invalid_client").await;
+    assert_error(app.poll(SHOP, "x").await, 401, "invalid_client").await;
 }

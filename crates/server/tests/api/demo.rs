@@ -85,12 +85,12 @@ async fn the_web_page_flow_lands_on_the_welcome_page_with_the_users_name() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_welcome_page_keeps_the_customer_logged_in_across_reloads_and_has_no_link_to_the_till() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
-    let device = enroll_demo_phone(&app, "4711111111").await;
+    let device = app.enroll("4711111111", "1234").await;
     let start = json!({"phone_number": "4711111111", "flow": "webpage"});
     let (_, b) = body(app.http.post(app.url("/demo/api/logins")).json(&start).send().await.unwrap()).await;
     let id = b["id"].as_str().unwrap().to_owned();
-    let rid = app.newest_request(&device).await;
-    let (_, out) = body(app.approve(&device, &rid, "1234").await).await;
+    let rid = app.newest_request(&device.token).await;
+    let (_, out) = body(app.approve_signed(&device, &rid, "1234").await).await;
     let url = out["redirect_url"].as_str().unwrap();
     let first = app.http.get(url).send().await.unwrap();
     let cookie = first.headers()["set-cookie"].to_str().unwrap().to_owned();
@@ -114,15 +114,15 @@ async fn the_welcome_page_keeps_the_customer_logged_in_across_reloads_and_has_no
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_demo_merchant_picks_a_login_up_again_from_its_id() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
-    let device = enroll_demo_phone(&app, "4712345678").await;
+    let device = app.enroll("4712345678", "1234").await;
     // A login the merchant's memory does not hold (it started before a restart): its id is all
     // the till has.
     let demo = ("demo-pos", app.demo_secret.as_deref().unwrap());
     let auth_req_id = app.start(demo, "4712345678", "openid name").await;
     let id = format!("a.{auth_req_id}");
     assert_eq!(demo_status(&app, &id).await["status"], "waiting");
-    let rid = app.newest_request(&device).await;
-    assert_eq!(app.approve(&device, &rid, "1234").await.status(), 200);
+    let rid = app.newest_request(&device.token).await;
+    assert_eq!(app.approve_signed(&device, &rid, "1234").await.status(), 200);
     app.clock.advance(5);
     let status = demo_status(&app, &id).await;
     assert_eq!(status["status"], "approved", "{status}");
@@ -136,7 +136,7 @@ async fn a_restarted_demo_merchant_picks_a_login_up_again_from_its_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_till_gets_the_providers_retry_after_with_a_429() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
-    enroll_demo_phone(&app, "4798765432").await;
+    app.enroll("4798765432", "1234").await;
     let start = json!({"phone_number": "4798765432"});
     let mut last = None;
     for _ in 0..10 {
