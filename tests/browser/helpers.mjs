@@ -51,7 +51,7 @@ export const USER_AGENTS = {
 
 export function launch() {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.PHONELOGIN_CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

@@ -48,14 +48,10 @@ for (const how of ['terminate', 'kill']) {
     await phone.goto('/app/');
     await waitScreen(phone, 'home');
     await streamUp(phone);
-    if (how === 'terminate') {
-      // Until the server closes its event streams on SIGTERM, an old process could linger:
-      // it must be gone before the new one starts.
-      await server.terminate();
-      await server.kill();
-    } else {
-      await server.kill();
-    }
+    // SIGTERM: the server closes the event streams and exits at once (else the new one could
+    // not listen on the port); SIGKILL: the streams just break.
+    if (how === 'terminate') await server.terminate();
+    else await server.kill();
     await showsServerAway();
     // The refresh button too: it fails without a second, contradicting message.
     await phone.getByTestId('refresh').click();

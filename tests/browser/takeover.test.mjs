@@ -122,6 +122,17 @@ test('the merchant tile has the same colour on the till and in the app', { timeo
   const app = await phone.locator('.merchant-head .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
   const till = await pos.locator('.topbar .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(till, app);
+  // The till's "Open the phone app" link is a 44×44 px target; its code pattern is valid (the
+  // browser applies it: a wrong code is a pattern mismatch, not a console error).
+  const link = await pos.getByRole('link', { name: /Open the phone app/ }).boundingBox();
+  assert.ok(link.width >= 44 && link.height >= 44, `link is ${link.width}×${link.height}`);
+  const mismatch = await pos.getByTestId('pos-binding').evaluate((el) => {
+    el.value = 'ab!';
+    const bad = el.validity.patternMismatch;
+    el.value = '';
+    return bad;
+  });
+  assert.equal(mismatch, true);
   const favicon = await fetch(`${BASE}/favicon.ico`);
   assert.equal(favicon.status, 200);
   assert.match(favicon.headers.get('content-type'), /^image\//);

@@ -124,3 +124,53 @@ fn help_names_each_default_once_and_describes_every_client_flag_and_command() {
         assert!(arg.split_whitespace().count() > 1, "{sub:?}: argument without description:\n{text}");
     }
 }
+
+#[test]
+fn scripts_test_without_chromium_says_how_to_install_it() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash")
+        .arg(repo.join("scripts/test"))
+        .env("PHONELOGIN_CHROMIUM", "/nonexistent/chromium")
+        .output()
+        .expect("bash runs");
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("/nonexistent/chromium, which is not installed"), "{err}");
+    assert!(err.contains("sudo apt-get install -y chromium"), "{err}");
+}
+
+#[test]
+fn scripts_test_counts_the_postgresql_tests_it_could_not_run_as_skipped() {
+    // Stand-ins for cargo, node and npm: they only answer the test lists scripts/test counts.
+    let bin = tempfile::tempdir().unwrap();
+    let fake = |name: &str, body: &str| {
+        use std::os::unix::fs::PermissionsExt;
+        let path = bin.path().join(name);
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\nexit 0\n")).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    fake(
+        "cargo",
+        r#"case "$*" in
+  *"--skip postgres"*) printf 'sqlite::a: test\n' ;;
+  *"--test api -- --list"*) printf 'x: test\ny: test\n' ;;
+  *"-- --list"*) printf 'sqlite::a: test\npostgres::a: test\npostgres::b: test\n' ;;
+esac"#,
+    );
+    fake("node", "");
+    fake("npm", "");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash")
+        .arg(repo.join("scripts/test"))
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+        .env("PHONELOGIN_CHROMIUM", "/bin/true")
+        .env_remove("PHONELOGIN_TEST_DATABASE_URL")
+        .output()
+        .expect("bash runs");
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    // Two store tests on PostgreSQL, and the two tests of the HTTP suite's PostgreSQL run.
+    assert!(text.contains("SKIPPED: 4 PostgreSQL tests did not run"), "{text}");
+    assert!(text.contains("PHONELOGIN_TEST_DATABASE_URL=postgres://"), "{text}");
+    assert!(!text.contains("(SQLite and PostgreSQL)"), "{text}");
+}
