@@ -122,6 +122,11 @@ test('the merchant tile has the same colour on the till and in the app', { timeo
   const app = await phone.locator('.merchant-head .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
   const till = await pos.locator('.topbar .logo').evaluate((el) => getComputedStyle(el).backgroundColor);
   assert.equal(till, app);
+  // White initials on the tile: at least the 4.5:1 contrast of WCAG AA.
+  const [r, g, b] = till.match(/\d+/g).map((c) => Number(c) / 255)
+    .map((c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+  const contrast = 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05);
+  assert.ok(contrast >= 4.5, `the tile's initial has ${contrast.toFixed(1)}:1`);
   // The till's "Open the phone app" link is a 44×44 px target; its code pattern is valid (the
   // browser applies it: a wrong code is a pattern mismatch, not a console error).
   const link = await pos.getByRole('link', { name: /Open the phone app/ }).boundingBox();

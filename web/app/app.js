@@ -45,6 +45,7 @@ function startStream() {
   stream = connectEvents({
     onOpen() {
       session.streamUp = true;
+      session.reachFailed = false;
       updateHome();
       // Anything that started while we were disconnected only shows up in the list.
       refresh().catch(() => {});
@@ -52,6 +53,10 @@ function startStream() {
     onDown() {
       session.streamUp = false;
       session.listKnown = false;
+      updateHome();
+    },
+    onFail() {
+      session.reachFailed = true;
       updateHome();
     },
     onUnauthorized() {
@@ -112,6 +117,7 @@ function start() {
   hooks.reenroll = reenroll;
   hooks.connectionLost = () => {
     session.streamUp = false;
+    session.reachFailed = true;
     session.listKnown = false;
     updateHome();
     stream?.reconnect();

@@ -65,7 +65,8 @@ export function reconnectDelay(attempt, hidden) {
 
 /**
  * Keep the events stream open while a device token exists.
- * handlers: { onEvent(name, data), onOpen(), onDown(), onUnauthorized() }.
+ * handlers: { onEvent(name, data), onOpen(), onDown(), onFail(), onUnauthorized() }: onDown when
+ * an open stream drops, onFail when an attempt to open one fails.
  * Returns { stop(), kick() } — kick() reconnects now instead of waiting out the backoff.
  */
 export function connectEvents(handlers) {
@@ -81,7 +82,10 @@ export function connectEvents(handlers) {
   });
 
   const down = () => {
-    if (!up) return;
+    if (!up) {
+      handlers.onFail?.();
+      return;
+    }
     up = false;
     handlers.onDown?.();
   };
@@ -127,7 +131,7 @@ export function connectEvents(handlers) {
   }
 
   const onOnline = () => { attempt = 0; wakeUp?.(); };
-  const onOffline = () => { controller?.abort(); down(); };
+  const onOffline = () => { controller?.abort(); };
   window.addEventListener('online', onOnline);
   window.addEventListener('offline', onOffline);
 

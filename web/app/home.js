@@ -92,7 +92,7 @@ function renderHome(screen) {
         h('span', { class: 'chevron', 'aria-hidden': 'true' }, '›')));
     }));
     empty.hidden = views.length > 0 || !session.listKnown;
-    unknown.hidden = views.length > 0 || session.listKnown;
+    unknown.hidden = views.length > 0 || session.listKnown || state === 'starting';
     tick();
   };
 
@@ -146,10 +146,14 @@ function renderHome(screen) {
   return root;
 }
 
-/** up: push connected; offline: the phone has no network; connecting: the server is not reached. */
+/**
+ * up: push connected; offline: the phone has no network; connecting: the server is not reached
+ * (a try failed); starting: the first try is on its way.
+ */
 function connectionState() {
   if (session.streamUp) return 'up';
-  return navigator.onLine === false ? 'offline' : 'connecting';
+  if (navigator.onLine === false) return 'offline';
+  return session.reachFailed ? 'connecting' : 'starting';
 }
 
 /** Pull down at the top of the page to refresh (touch screens). */

@@ -7,10 +7,11 @@ const closed = new Map(); // id -> reason, for requests ended while the app was 
 const listeners = new Set();
 
 /**
- * streamUp: the push stream is connected. listKnown: the pending list was read from the server
- * since the app last lost it (only then may the app say that nothing is waiting).
+ * streamUp: the push stream is connected. reachFailed: the last try to reach the server failed
+ * (before any try the app is just connecting). listKnown: the pending list was read from the
+ * server since the app last lost it (only then may the app say that nothing is waiting).
  */
-export const session = { me: null, streamUp: false, listKnown: false };
+export const session = { me: null, streamUp: false, reachFailed: false, listKnown: false };
 
 const seen = new Map(); // id -> the order in which the app learnt of it
 let seenCount = 0;
