@@ -19,6 +19,8 @@ async function pending() {
 
 test('a newer login from the same merchant takes over the screen; the older one is rejected in one tap', { timeout: 90_000 }, async () => {
   const { phone, pos } = ctx;
+  await startClean(phone);
+  await freshHome(phone);
   await startLogin(pos, user, { binding: 'OLD-111' });
   await waitScreen(phone, 'confirm');
   await waitText(phone, 'binding-message', 'OLD-111');
