@@ -7,6 +7,7 @@ import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { currentScreen, toast } from './ui.js';
 import { session, hooks, remember, getRequest, clearAll } from './state.js';
 import { showEnroll } from './enroll.js';
+import { clearDeviceKey } from './devicekey.js';
 import { showHome, refresh } from './home.js';
 import { openRequest, openRequestById, requestClosed, requestOnScreen, decisionInFlight } from './login.js';
 import { onRoute, requestInHash } from './nav.js';
@@ -15,7 +16,7 @@ import { showConsents } from './consents.js';
 let stream = null;
 
 /** Screens an incoming login may replace at once; elsewhere it is offered in a toast. */
-const INTERRUPTIBLE = new Set(['home', 'consents', 'complete', 'rejected', 'closed']);
+const INTERRUPTIBLE = new Set(['home', 'consents', 'devices', 'complete', 'rejected', 'closed']);
 
 function enterApp() {
   // A reload (or a link) in the middle of a login returns to that login.
@@ -32,6 +33,7 @@ function reenroll() {
   session.streamUp = false;
   session.listKnown = false;
   clearAll();
+  clearDeviceKey();
   showEnroll(enterApp);
 }
 
@@ -66,6 +68,7 @@ function startStream() {
     onEvent(name, data) {
       if (name === 'login_request' && data && typeof data === 'object') incoming(data);
       else if (name === 'login_request_closed' && data?.id) requestClosed(data.id, data.reason);
+      else if (name === 'device_added' && data?.name) toast(t('device_added_toast', { name: data.name }));
     },
   });
 }

@@ -5,6 +5,7 @@ import { App, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { h, busy } from './ui.js';
 import { openRequests, markClosed, seenOrder } from './state.js';
+import { signDecision } from './devicekey.js';
 
 /** Whether `a` started before `b` (server time, then the order the app learnt of them). */
 export function startedBefore(a, b) {
@@ -33,7 +34,7 @@ export function newestOf(view) {
 export async function rejectAll(views) {
   await Promise.all(views.map(async (v) => {
     try {
-      await App.reject(v.id);
+      await App.reject(v.id, { signature: await signDecision(v.id, false) });
     } catch (e) {
       if (!(e instanceof ApiError && (e.code === 'request_closed' || e.code === 'not_found'))) throw e;
     }
