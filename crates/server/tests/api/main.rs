@@ -11,6 +11,7 @@ mod discovery;
 mod enrollment;
 mod helpers;
 mod interop;
+mod openapi;
 mod races;
 mod redirect;
 mod resources;
