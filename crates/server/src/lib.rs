@@ -57,6 +57,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
         .route("/consents/{client_id}", axum::routing::delete(consents::revoke))
+        // This API as an OpenAPI document (docs/app-api.openapi.json).
+        .route("/openapi.json", get(web::app_api_openapi))
         // Web Push (spec §11).
         .route("/push/vapid-public-key", get(app_api::push::vapid_public_key))
         .route("/push-subscription", axum::routing::put(app_api::push::subscribe).delete(app_api::push::unsubscribe));
@@ -70,6 +72,8 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::APP, get(web::app_index))
         .route("/app/{*path}", get(web::app_file))
         .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))
+        // Browsers ask for it on every page: the app's icon.
+        .route("/favicon.ico", get(web::favicon))
         .route(paths::HEALTHZ, get(health::healthz))
         .route(paths::READYZ, get(health::readyz))
         .route(paths::METRICS, get(health::metrics_text))

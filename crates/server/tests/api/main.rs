@@ -13,6 +13,7 @@ mod helpers;
 mod interop;
 mod ping;
 mod push;
+mod openapi;
 mod races;
 mod receiver;
 mod redirect;
