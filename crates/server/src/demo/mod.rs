@@ -235,8 +235,11 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
     };
     let redirect = format!("{}{WELCOME}", m.base);
     let notification_token = random_token();
-    let mut form =
-        vec![("login_hint", hint.as_str()), ("scope", scope), ("client_notification_token", notification_token.as_str())];
+    let mut form = vec![
+        ("login_hint", hint.as_str()),
+        ("scope", scope),
+        ("client_notification_token", notification_token.as_str()),
+    ];
     if let Some(b) = input.binding_message.as_deref().filter(|b| !b.is_empty()) {
         form.push(("binding_message", b));
     }

@@ -85,7 +85,9 @@ async fn a_client_created_again_with_a_new_secret_authenticates_at_once() {
     }))
     .unwrap();
     let mut generated = phonelogin_core::fixtures::Generated::default();
-    phonelogin_core::fixtures::import_client(app.store.as_ref(), &spec, START, &mut generated).await.unwrap();
+    phonelogin_core::fixtures::import_client(app.store.as_ref(), &secret().keys(), &spec, START, &mut generated)
+        .await
+        .unwrap();
     assert_error(app.poll(("shop", "a-new-secret-for-the-same-shop-0123456789"), "x").await, 400, "invalid_grant")
         .await;
     assert_error(app.poll(SHOP, "x").await, 401, "invalid_client").await;

@@ -131,7 +131,8 @@ async fn a_restarted_demo_merchant_picks_a_login_up_again_from_its_id() {
     // A login the merchant's memory does not hold (it started before a restart): its id is all
     // the till has.
     let demo = ("demo-pos", app.demo_secret.as_deref().unwrap());
-    let params = [("login_hint", "urn:msisdn:4712345678"), ("scope", "openid name"), ("client_notification_token", "t")];
+    let params =
+        [("login_hint", "urn:msisdn:4712345678"), ("scope", "openid name"), ("client_notification_token", "t")];
     let (_, b) = body(app.backchannel(demo, &params).await).await;
     let auth_req_id = b["auth_req_id"].as_str().unwrap();
     let id = format!("a.{auth_req_id}");
