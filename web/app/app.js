@@ -20,14 +20,15 @@ let stream = null;
 /** Screens an incoming login may replace at once; elsewhere it is offered in a toast. */
 const INTERRUPTIBLE = new Set(['home', 'consents', 'devices', 'complete', 'rejected', 'closed']);
 
-function enterApp() {
+/** The app proper; `launched`: the app was opened (not just enrolled), see arrival.js. */
+function enterApp(launched = false) {
   // A reload (or a link) in the middle of a login returns to that login.
   const linked = requestInHash();
   if (linked) openRequestById(linked.id);
   else if (window.location.hash === '#consents') showConsents();
   else {
     showHome();
-    openTheOneWaiting().catch(() => {});
+    if (launched === true) openTheOneWaiting().catch(() => {});
   }
   startStream();
   syncPush().catch(() => {});
@@ -152,7 +153,7 @@ function start() {
     if (currentScreen()?.name === 'home') refresh().then(updateHome).catch(() => {});
   });
   listenForNotificationTaps();
-  if (getToken()) enterApp();
+  if (getToken()) enterApp(true);
   else showEnroll(enrolled);
   registerServiceWorker();
 }
