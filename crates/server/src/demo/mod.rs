@@ -7,7 +7,7 @@
 //!
 //! The demo client uses CIBA ping mode (ping.rs): the provider pings the merchant when the user
 //! decides, the merchant fetches the token at once, and the till's waiting status call answers.
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::{Path, Query, State};
@@ -109,6 +109,8 @@ pub struct Merchant {
     sessions: welcome::Sessions,
     /// Rung when a ping or the web page changed a login: the till's waiting status calls answer.
     changed: tokio::sync::Notify,
+    /// `auth_req_id`s the provider pinged: their next status call polls at once.
+    pinged: Mutex<HashSet<String>>,
 }
 
 pub type Shared = Arc<Merchant>;
@@ -153,6 +155,7 @@ pub fn router(public_url: &str, secret: String, clock: Arc<dyn Clock>) -> Router
         outcomes: Mutex::default(),
         sessions: welcome::Sessions::default(),
         changed: tokio::sync::Notify::new(),
+        pinged: Mutex::default(),
     });
     let router = Router::new()
         .route("/demo/pos", get(|| async { crate::web::file("demo/pos.html") }))
@@ -212,6 +215,11 @@ impl Merchant {
         let login = logins.get_mut(id)?;
         f(login);
         Some(login.clone())
+    }
+
+    /// Whether the provider pinged this login since its last poll (and forgets the ping).
+    fn was_pinged(&self, login: &Login) -> bool {
+        self.pinged.lock().is_ok_and(|mut p| p.remove(&login.auth_req_id))
     }
 
     /// The web page's word on a web-page login: approved (with the profile) or rejected.
@@ -298,7 +306,9 @@ async fn status(State(m): State<Shared>, Path(id): Path<String>, Query(q): Query
     if login.status == "waiting"
         && let Some(wait) = q.duration()
     {
-        let _ = tokio::time::timeout(wait, changed).await;
+        // Until a ping (or the web page) rings, or the merchant's next poll of its own is due.
+        let due = std::time::Duration::from_secs((login.next_poll - m.clock.now()).max(1) as u64);
+        let _ = tokio::time::timeout(wait.min(due), changed).await;
         login = settle(&m, &id).await.unwrap_or(login);
     }
     Json(json!({"status": login.status, "profile": login.profile, "error": login.error})).into_response()
@@ -319,7 +329,7 @@ async fn settle(m: &Merchant, id: &str) -> Option<Login> {
     }
     if login.status == "waiting" && now >= login.expires {
         m.update(id, |l| l.status = "expired");
-    } else if login.status == "waiting" && login.state.is_none() && now >= login.next_poll {
+    } else if login.status == "waiting" && login.state.is_none() && (now >= login.next_poll || m.was_pinged(&login)) {
         poll(m, id, &login, now).await;
     }
     Some(m.update(id, |_| {}).unwrap_or(login))
@@ -346,7 +356,9 @@ async fn poll(m: &Merchant, id: &str, login: &Login, now: UnixTime) {
                 l.profile = profile;
             }
             Some((_, body)) => match body["error"].as_str() {
-                Some("authorization_pending") | None => {}
+                // invalid_grant: a racing poll of this login (the ping's and the till's) redeemed
+                // it first, and records the tokens' result itself.
+                Some("authorization_pending" | "invalid_grant") | None => {}
                 Some("slow_down") => l.interval += 5,
                 Some("access_denied") => l.status = "rejected",
                 Some("expired_token") => l.status = "expired",

@@ -87,12 +87,23 @@ async fn the_web_page_flow_lands_on_the_welcome_page_with_the_users_name() {
 }
 
 #[tokio::test]
-async fn the_demo_ping_endpoint_wants_the_logins_own_token() {
+async fn the_demo_ping_endpoint_wants_a_held_logins_own_token() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
+    let device = app.enroll("4712345678", "1234").await;
+    let start = json!({"phone_number": "4712345678"});
+    let (_, b) = body(app.http.post(app.url("/demo/api/logins")).json(&start).send().await.unwrap()).await;
+    let auth_req_id = b["id"].as_str().unwrap().strip_prefix("a.").unwrap().to_owned();
     let ping = |token: &'static str| {
-        app.http.post(app.url("/demo/api/ciba-ping")).bearer_auth(token).json(&json!({"auth_req_id": "x"})).send()
+        let body = json!({"auth_req_id": auth_req_id});
+        app.http.post(app.url("/demo/api/ciba-ping")).bearer_auth(token).json(&body).send()
     };
-    assert_eq!(ping("guess").await.unwrap().status(), 401);
+    assert_eq!(ping("guess").await.unwrap().status(), 401, "another login's token");
+    // A login the merchant no longer holds (a restart) is a hint only: its till polls on its own.
+    let forgotten = app.http.post(app.url("/demo/api/ciba-ping")).json(&json!({"auth_req_id": "forgotten"})).send();
+    assert_eq!(forgotten.await.unwrap().status(), 204);
+    let junk = app.http.post(app.url("/demo/api/ciba-ping")).json(&json!({"nothing": 1})).send();
+    assert_eq!(junk.await.unwrap().status(), 400);
+    drop(device);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
