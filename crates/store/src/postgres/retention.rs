@@ -12,13 +12,14 @@ use crate::err;
 const RETENTION_LOCK: i64 = 0x5245_544e;
 
 /// One batch per kind: `$1` the cut-off, `$2` the batch size.
-const PURGES: [&str; 5] = [
+const PURGES: [&str; 6] = [
     "DELETE FROM login_requests WHERE id IN (SELECT id FROM login_requests WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM enrollments WHERE enrollment_id IN (SELECT enrollment_id FROM enrollments WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM enrollment_guards WHERE phone_number IN (SELECT phone_number FROM enrollment_guards
        WHERE window_start < $1 AND locked_until < $1 LIMIT $2)",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at < $1 LIMIT $2)",
+    "DELETE FROM outbox_messages WHERE id IN (SELECT id FROM outbox_messages WHERE status <> 'pending' AND ended_at < $1 LIMIT $2)",
 ];
 
 #[async_trait]

@@ -100,6 +100,7 @@ store_tests!(
     outbox::a_revoked_consent_writes_its_webhook_and_a_missing_one_writes_nothing,
     outbox::push_subscription_is_one_per_device_and_goes_with_it,
     outbox::racing_nodes_agree_on_one_vapid_key,
+    outbox::ended_messages_go_with_retention_and_pending_ones_stay,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds

@@ -165,3 +165,14 @@ pub async fn racing_nodes_agree_on_one_vapid_key(store: &dyn Store) {
     assert!(stored.iter().all(|s| s.as_ref().unwrap() == &first));
     assert!(candidates.contains(&first));
 }
+
+pub async fn ended_messages_go_with_retention_and_pending_ones_stay(store: &dyn Store) {
+    let messages = [message("sent", Target::SmsSender), message("waiting", Target::SmsSender)];
+    store.enqueue_messages(&messages).await.unwrap();
+    store.claim_messages(NOW, 30, 10).await.unwrap();
+    store.message_delivered("sent", NOW + 1).await.unwrap();
+    store.message_failed("waiting", NOW + 5).await.unwrap();
+    store.purge(NOW + 2, 100).await.unwrap();
+    assert_eq!(ids(&store.claim_messages(NOW + 5, 30, 10).await.unwrap()), ["waiting"]);
+    assert_eq!(store.pending_messages().await.unwrap(), 1);
+}
