@@ -51,7 +51,7 @@ macro_rules! fields {
 fields!(SqliteRow);
 fields!(PgRow);
 
-pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, security, created_at";
 
 pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
     Ok(Client {
@@ -69,6 +69,7 @@ pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
             .map(|f| serde_json::from_str(&f))
             .transpose()
             .map_err(err)?,
+        security: serde_json::from_str(&row.text("security")?).map_err(err)?,
         created_at: row.int("created_at")?,
     })
 }

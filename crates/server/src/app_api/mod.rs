@@ -4,6 +4,7 @@ pub mod consents;
 pub mod enrollment;
 pub mod events;
 pub mod requests;
+pub mod user_code;
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Request};

@@ -5,10 +5,12 @@ mod consents;
 mod devices;
 mod enrollments;
 mod events;
+mod jtis;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
 mod tokens;
+mod user_codes;
 mod users;
 
 use std::time::Duration;
@@ -23,6 +25,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (4, "fapi", include_str!("../../migrations/postgres/0004_fapi.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a

@@ -4,9 +4,11 @@ mod clients;
 mod consents;
 mod devices;
 mod enrollments;
+mod jtis;
 mod keys;
 mod login_requests;
 mod tokens;
+mod user_codes;
 mod users;
 
 use std::str::FromStr;
@@ -22,6 +24,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
+    (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
 ];
 
 #[derive(Clone)]

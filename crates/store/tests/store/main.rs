@@ -4,6 +4,7 @@ mod codes;
 mod consents;
 mod devices;
 mod enrollments;
+mod fapi;
 mod helpers;
 mod keys;
 mod pending_limit;
@@ -80,6 +81,13 @@ store_tests!(
     codes::racing_code_exchanges_redeem_once,
     keys::rotation_keeps_one_active_key_and_retires_the_old,
     keys::racing_rotations_leave_one_active_key,
+    keys::each_algorithm_has_its_own_active_key,
+    fapi::a_jti_is_used_once_until_it_expires,
+    fapi::racing_uses_of_one_jti_have_one_winner,
+    fapi::user_code_attempts_are_counted_and_lock,
+    fapi::racing_user_code_attempts_never_exceed_the_limit,
+    fapi::a_revoked_token_is_gone,
+    fapi::client_security_settings_round_trip,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
