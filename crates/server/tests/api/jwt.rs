@@ -35,6 +35,12 @@ impl ClientKey {
         })
     }
 
+    /// The private key as base64 DER (PKCS#1 for RSA, PKCS#8 for EC), for the interop run.
+    pub fn der_base64(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(&self.der)
+    }
+
     /// A JWS of `claims` with this key and its `kid`.
     pub fn sign(&self, claims: &Value) -> String {
         self.sign_as(claims, Some(&self.kid))
