@@ -71,6 +71,8 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
     serde_json::from_value(serde_json::Value::String(s.into())).map_err(|_| "the only profile is fapi-ciba".into())
 }
 
+// Parsed once per run: the size of the biggest variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 pub enum ClientCmd {
     /// Register a client; prints its generated secret once.

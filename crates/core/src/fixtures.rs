@@ -85,7 +85,7 @@ impl ClientSpec {
             return Err("private_key_jwt, signed requests and fapi-ciba need jwks or jwks_uri".into());
         }
         if let Some(jwks) = &self.jwks
-            && !jwks.get("keys").and_then(|k| k.as_array()).is_some_and(|k| !k.is_empty())
+            && jwks.get("keys").and_then(|k| k.as_array()).is_none_or(|k| k.is_empty())
         {
             return Err("jwks must be a JWKS document with at least one key".into());
         }
