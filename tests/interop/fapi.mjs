@@ -11,6 +11,7 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { createPrivateKey, randomBytes, randomUUID } from 'node:crypto';
+import { assert, check, finish, sleep } from './report.mjs';
 
 const NAMES = ['PHONELOGIN_URL', 'PHONE', 'DEVICE_TOKEN', 'PIN', 'ES_CLIENT', 'ES_KEY', 'ES_KID', 'PS_CLIENT', 'PS_KEY', 'PS_KID'];
 const missing = NAMES.filter((n) => !process.env[n]);
@@ -23,21 +24,6 @@ const BASE = env.PHONELOGIN_URL.replace(/\/+$/, '');
 const ISSUER = `${BASE}/access-management-1.0/access/`;
 const JWKS = jose.createRemoteJWKSet(new URL(`${ISSUER}.well-known/jwks.json`));
 const HINT = `urn:msisdn:${env.PHONE}`;
-
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    const detail = err instanceof client.ResponseBodyError ? `${err.status} ${err.error}: ${err.error_description}` : err?.message;
-    console.log(`not ok - ${name}: ${detail ?? String(err)}`);
-  }
-}
-function assert(cond, why) { if (!cond) throw new Error(why); }
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // A private key given as base64 DER (PKCS#8, or PKCS#1 for RSA) as a WebCrypto key for `alg`.
 async function importKey(b64, type, alg) {
@@ -125,5 +111,4 @@ await check('a FAPI-CIBA client without a signed request -> invalid_request (lib
   assert(err instanceof client.ResponseBodyError && err.error === 'invalid_request', `got ${err?.message ?? 'success'}`);
 });
 
-console.log(`fapi interop: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish('fapi interop');

@@ -276,20 +276,7 @@ mod tests {
     }
 
     fn client() -> Client {
-        Client {
-            client_id: "c".into(),
-            secret_hash: String::new(),
-            name: "C".into(),
-            logo_url: None,
-            auth_method: crate::model::AuthMethod::ClientSecretBasic,
-            scopes: ScopeSet::default(),
-            redirect_uris: vec![],
-            grant_types: vec![],
-            sector: "c".into(),
-            delegated_consents: None,
-            security: Default::default(),
-            created_at: 0,
-        }
+        Client::for_tests(crate::model::AuthMethod::ClientSecretBasic)
     }
 
     #[test]

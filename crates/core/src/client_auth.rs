@@ -93,24 +93,9 @@ impl Presented {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::sha256_hex;
-    use crate::scope::ScopeSet;
 
     fn client(method: AuthMethod) -> Client {
-        Client {
-            client_id: "c".into(),
-            secret_hash: sha256_hex("s3cret"),
-            name: "C".into(),
-            logo_url: None,
-            auth_method: method,
-            scopes: ScopeSet::default(),
-            redirect_uris: vec![],
-            grant_types: vec![],
-            sector: "c".into(),
-            delegated_consents: None,
-            security: Default::default(),
-            created_at: 0,
-        }
+        Client::for_tests(method)
     }
 
     #[test]

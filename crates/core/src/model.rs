@@ -60,6 +60,25 @@ impl Client {
         self.grant_types.iter().any(|g| g == grant)
     }
 
+    /// A minimal client for unit tests: secret `s3cret`, no scopes, grants or URIs.
+    #[cfg(test)]
+    pub fn for_tests(method: AuthMethod) -> Self {
+        Self {
+            client_id: "c".into(),
+            secret_hash: crate::crypto::sha256_hex("s3cret"),
+            name: "C".into(),
+            logo_url: None,
+            auth_method: method,
+            scopes: ScopeSet::default(),
+            redirect_uris: vec![],
+            grant_types: vec![],
+            sector: "c".into(),
+            delegated_consents: None,
+            security: ClientSecurity::default(),
+            created_at: 0,
+        }
+    }
+
     /// Whether the FAPI-CIBA profile is enforced for this client.
     pub fn is_fapi(&self) -> bool {
         self.security.profile == Some(Profile::FapiCiba)

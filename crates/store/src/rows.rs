@@ -6,7 +6,9 @@ use phonelogin_core::login_request::{Flow, LoginRequest, Status};
 use phonelogin_core::model::{AuthMethod, Client, Device, User};
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, StoreError, StoreResult};
+use phonelogin_core::store::{
+    AccessToken, Consent, Enrollment, OutboxMessage, StoreError, StoreResult, UserCodeAttempt,
+};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -197,5 +199,22 @@ pub(crate) fn stored_key(row: &impl Fields) -> StoreResult<StoredKey> {
         created_at: row.int("created_at")?,
         active: row.flag("active")?,
         retired_at: row.opt_int("retired_at")?,
+    })
+}
+
+/// A user-code attempt from the claiming update's row (`code_hash`, `failures`) or, when it
+/// claimed nothing, from the user's `locked_until` row (none: the user has no code).
+pub(crate) fn user_code_attempt<R: Fields>(
+    claimed: Option<&R>,
+    state: Option<&R>,
+    now: UnixTime,
+) -> StoreResult<UserCodeAttempt> {
+    if let Some(row) = claimed {
+        return Ok(UserCodeAttempt::Check { hash: row.text("code_hash")?, attempt: row.int("failures")? });
+    }
+    Ok(match state {
+        None => UserCodeAttempt::NoCode,
+        // Locked, or the last allowed attempts are still being checked.
+        Some(row) => UserCodeAttempt::Locked { until: row.opt_int("locked_until")?.unwrap_or(now).max(now) },
     })
 }

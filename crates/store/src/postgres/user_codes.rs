@@ -7,7 +7,7 @@ use phonelogin_core::store::{StoreResult, UserCodeAttempt, UserCodeStore};
 
 use super::PostgresStore;
 use crate::err;
-use crate::rows::Fields;
+use crate::rows::user_code_attempt;
 
 #[async_trait]
 impl UserCodeStore for PostgresStore {
@@ -36,34 +36,29 @@ impl UserCodeStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        if let Some(row) = claimed {
-            return Ok(UserCodeAttempt::Check { hash: row.text("code_hash")?, attempt: row.int("failures")? });
-        }
-        let row = sqlx::query("SELECT locked_until FROM user_codes WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        Ok(match row {
-            None => UserCodeAttempt::NoCode,
-            // Locked, or the last allowed attempts are still being checked.
-            Some(row) => UserCodeAttempt::Locked { until: row.opt_int("locked_until")?.unwrap_or(now).max(now) },
-        })
+        let state = match claimed {
+            Some(_) => None,
+            None => sqlx::query("SELECT locked_until FROM user_codes WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(err)?,
+        };
+        user_code_attempt(claimed.as_ref(), state.as_ref(), now)
     }
 
     async fn end_user_code_attempt(&self, user_id: &str, right: bool, lock_until: Option<UnixTime>) -> StoreResult<()> {
-        let q = match (right, lock_until) {
-            (true, _) => {
-                sqlx::query("UPDATE user_codes SET failures = 0 WHERE user_id = $1 AND failures <> 0").bind(user_id)
-            }
-            (false, Some(until)) => {
-                sqlx::query("UPDATE user_codes SET failures = 0, locked_until = $2 WHERE user_id = $1")
-                    .bind(user_id)
-                    .bind(until)
-            }
-            (false, None) => return Ok(()),
-        };
-        q.execute(&self.pool).await.map_err(err)?;
+        // A right code clears the count; a lock clears it and sets the lock; else nothing.
+        sqlx::query(
+            "UPDATE user_codes SET failures = 0, locked_until = COALESCE($3::BIGINT, locked_until)
+             WHERE user_id = $1 AND ($2 OR $3::BIGINT IS NOT NULL) AND (failures <> 0 OR $3::BIGINT IS NOT NULL)",
+        )
+        .bind(user_id)
+        .bind(right)
+        .bind(lock_until)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
         Ok(())
     }
 }
