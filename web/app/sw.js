@@ -17,6 +17,7 @@ const SHELL = [
   '/app/home.js',
   '/app/login.js',
   '/app/consents.js',
+  '/app/usercode.js',
   '/app/manifest.webmanifest',
   '/app/icon.svg',
   '/app/icon-192.png',
