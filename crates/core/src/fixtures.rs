@@ -219,7 +219,8 @@ pub async fn import_client(
     let security = spec.security().map_err(bad)?;
     let existing = store.client(&spec.client_id).await?;
     let secret_hash = match (&spec.client_secret, &existing) {
-        // No shared secret: a hash of nothing anyone was ever shown.
+        // No shared secret: a hash of nothing anyone was ever shown (kept on re-import).
+        (_, Some(e)) if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => e.secret_hash.clone(),
         _ if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => sha256_hex(&random_token()),
         (Some(s), _) => sha256_hex(s),
         (None, Some(e)) => e.secret_hash.clone(),
@@ -281,7 +282,10 @@ pub async fn import_user(
         if !crate::user_code::valid(code) {
             return Err(bad("user_code must be 4 to 12 characters"));
         }
-        store.set_user_code(&user_id, &pins.hash(code)).await?;
+        let unchanged = store.user_code(&user_id).await?.is_some_and(|h| pins.verify(code, &h));
+        if !unchanged {
+            store.set_user_code(&user_id, &pins.hash(code)).await?;
+        }
     }
     let existing = store.devices(&user_id).await?;
     for d in &spec.devices {

@@ -216,6 +216,8 @@ pub enum UserCodeAttempt {
 /// A user's user code (spec §12), stored like a PIN, with its wrong-code count and lock.
 #[async_trait]
 pub trait UserCodeStore {
+    /// The verifier of the user's code, if any.
+    async fn user_code(&self, user_id: &str) -> StoreResult<Option<String>>;
     /// Sets the user's code (its verifier) and clears the wrong-code count (not a lock).
     async fn set_user_code(&self, user_id: &str, hash: &str) -> StoreResult<()>;
     /// Claims one attempt atomically, before the code is checked: at most `limit` attempts in

@@ -11,6 +11,14 @@ use crate::rows::user_code_attempt;
 
 #[async_trait]
 impl UserCodeStore for PostgresStore {
+    async fn user_code(&self, user_id: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT code_hash FROM user_codes WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)
+    }
+
     async fn set_user_code(&self, user_id: &str, hash: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO user_codes (user_id, code_hash) VALUES ($1, $2)

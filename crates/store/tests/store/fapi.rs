@@ -24,6 +24,7 @@ pub async fn user_code_attempts_are_counted_and_lock(store: &dyn Store) {
     let id = store.upsert_user(&user("u-1", "4712345678")).await.unwrap();
     assert_eq!(store.begin_user_code_attempt(&id, 5, NOW).await.unwrap(), UserCodeAttempt::NoCode);
     store.set_user_code(&id, "hash").await.unwrap();
+    assert_eq!(store.user_code(&id).await.unwrap().as_deref(), Some("hash"));
     for n in 1..=5 {
         let attempt = store.begin_user_code_attempt(&id, 5, NOW).await.unwrap();
         assert_eq!(attempt, UserCodeAttempt::Check { hash: "hash".into(), attempt: n });
