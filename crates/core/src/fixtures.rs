@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::clock::UnixTime;
 use crate::crypto::{PinHasher, random_id, random_token, sha256_hex, valid_pin};
 use crate::delegated::DelegatedConsentForm;
+use crate::device_key::DevicePublicKey;
 use crate::keys::Alg;
 use crate::model::{
     Address, AuthMethod, Client, ClientSecurity, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, Profile, User,
@@ -145,6 +146,9 @@ pub struct UserSpec {
     pub user_code: Option<String>,
 }
 
+/// A fixed client secret is at least this long (spec §8): shorter ones are guessable.
+pub const MIN_FIXED_SECRET: usize = 32;
+
 fn yes() -> bool {
     true
 }
@@ -157,6 +161,9 @@ pub struct DeviceSpec {
     #[serde(default = "default_version")]
     pub app_version: String,
     pub device_token: Option<String>,
+    /// The public JWK (EC P-256) of the device key; without one the device decides with its
+    /// PIN alone.
+    pub public_key: Option<serde_json::Value>,
 }
 
 fn default_version() -> String {
@@ -215,6 +222,9 @@ pub async fn import_client(
     }
     if let Some(form) = &spec.delegated_consents {
         form.validate().map_err(bad)?;
+    }
+    if spec.client_secret.as_ref().is_some_and(|s| s.chars().count() < MIN_FIXED_SECRET) {
+        return Err(bad(format!("a fixed client_secret must have at least {MIN_FIXED_SECRET} characters")));
     }
     let security = spec.security().map_err(bad)?;
     let existing = store.client(&spec.client_id).await?;
@@ -307,8 +317,20 @@ pub async fn import_user(
             Some(o) if pins.verify(&d.pin, &o.pin_hash) => o.pin_hash.clone(),
             _ => pins.hash(&d.pin),
         };
-        let unchanged =
-            old.is_some_and(|o| o.token_hash == token_hash && o.pin_hash == pin_hash && o.app_version == d.app_version);
+        let public_key = match &d.public_key {
+            Some(jwk) => Some(
+                DevicePublicKey::from_jwk(jwk)
+                    .ok_or_else(|| bad("a device public_key must be the public JWK of an EC P-256 key"))?
+                    .to_jwk_string(),
+            ),
+            None => None,
+        };
+        let unchanged = old.is_some_and(|o| {
+            o.token_hash == token_hash
+                && o.pin_hash == pin_hash
+                && o.app_version == d.app_version
+                && o.public_key == public_key
+        });
         if !unchanged {
             store
                 .upsert_device(&Device {
@@ -321,6 +343,8 @@ pub async fn import_user(
                     failed_pins: 0,
                     locked: false,
                     created_at: now,
+                    public_key,
+                    last_used_at: None,
                 })
                 .await?;
         }
