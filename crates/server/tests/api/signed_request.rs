@@ -96,6 +96,17 @@ async fn a_replayed_request_is_invalid_request() {
 }
 
 #[tokio::test]
+async fn racing_replays_of_one_request_start_one_login() {
+    let app = spawn_with(Options { max_pending: 50, ..Options::default() }).await;
+    let key = bank(&app).await;
+    let request = key.sign(&request_claims(&app, "bank", ada()));
+    let answers = futures::future::join_all((0..10).map(|_| send(&app, &request))).await;
+    let statuses: Vec<u16> = answers.iter().map(|r| r.status().as_u16()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 9, "{statuses:?}");
+}
+
+#[tokio::test]
 async fn only_the_parameters_inside_the_request_count() {
     let app = spawn_app().await;
     let key = bank(&app).await;
