@@ -1,5 +1,5 @@
 //! Shared state of one server node: the store, the clock, the keys derived from the server
-//! secret, the settings, and two short-lived caches (clients, the active signing key) that keep
+//! secret, the settings, and short-lived caches (clients, the active key of each algorithm, clients' fetched JWKS) that keep
 //! the token poll at one database round trip.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
