@@ -1,5 +1,5 @@
-// Ola: the "My user code" screen. The code set there is what a merchant that requires user
-// codes (fixtures.json's user-code-shop) must send with a login for Ola: the right one starts a
+// Sigrid: the "My user code" screen. The code set there is what a merchant that requires user
+// codes (fixtures.json's user-code-shop) must send with a login for Sigrid: the right one starts a
 // login, a wrong one is invalid_user_code, none is missing_user_code.
 
 import { test, before, after } from 'node:test';
@@ -8,7 +8,7 @@ import {
   launch, openPhone, enroll, waitScreen, screenshot, appApi, startClean, assertNoPageErrors, FIXTURES, BASE, WAIT,
 } from './helpers.mjs';
 
-const user = { phone: '4792345678', given: 'Ola', name: 'Ola Nordmann' };
+const user = { phone: '4792345678', given: 'Sigrid', name: 'Sigrid Undset' };
 const PIN = '8642';
 const CODE = `ola-${Math.floor(Math.random() * 1e6)}`; // 4 to 12 characters, new each run
 let browser;
@@ -25,7 +25,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** A backchannel request of the user-code client for Ola; resolves to {status, body}. */
+/** A backchannel request of the user-code client for Sigrid; resolves to {status, body}. */
 async function startWithUserCode(userCode) {
   const client = FIXTURES.clients.find((c) => c.client_id === 'user-code-shop');
   const params = { login_hint: `urn:msisdn:${user.phone}`, scope: 'openid name' };

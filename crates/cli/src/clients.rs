@@ -8,6 +8,7 @@ use phonelogin_core::model::{AuthMethod, Profile};
 
 use crate::Global;
 use crate::admin::{open, print_generated};
+use crate::preflight::Mode;
 
 pub(crate) fn parse_alg(s: &str) -> Result<Alg, String> {
     Alg::parse(s).ok_or_else(|| "expected RS256, PS256 or ES256".into())
@@ -23,13 +24,16 @@ fn parse_profile(s: &str) -> Result<Profile, String> {
 pub enum ClientCmd {
     /// Register a client; prints its generated secret once.
     Create {
+        /// The client_id the merchant authenticates with.
         #[arg(long)]
         client_id: String,
+        /// The merchant's name, shown to the user in the app.
         #[arg(long)]
         name: String,
         /// Space- or comma-separated scopes the client may request.
         #[arg(long, default_value = "openid name email phoneNumber address birthDate")]
         scopes: String,
+        /// A redirect URI for the login_to_webpage flow (repeat for several; https unless --dev).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
         /// client_secret_basic, client_secret_post or private_key_jwt (with --jwks or --jwks-uri).
@@ -56,23 +60,29 @@ pub enum ClientCmd {
         /// Clients of one sector share the pairwise sub and consents. [default: the client id]
         #[arg(long)]
         sector: Option<String>,
+        /// An https URL of the merchant's logo, shown in the app.
         #[arg(long)]
         logo_url: Option<String>,
-        /// A JSON file with the delegated-consents form (spec §5).
+        /// A JSON file with the delegated-consents form (format: docs/fixtures.md).
         #[arg(long)]
         delegated_consents: Option<std::path::PathBuf>,
     },
+    /// List clients: id, name, auth method, scopes.
     List,
+    /// Show one client's settings (never its secret).
     Show {
+        /// The client_id.
         client_id: String,
     },
+    /// Delete a client; its pending logins and tokens stop working.
     Delete {
+        /// The client_id.
         client_id: String,
     },
 }
 
 pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, _) = open(global, Mode::Existing).await?;
     match cmd {
         ClientCmd::Create {
             client_id,

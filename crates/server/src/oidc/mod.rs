@@ -14,7 +14,7 @@ use phonelogin_core::OAuthError;
 use phonelogin_core::backchannel::Params;
 use phonelogin_core::client_auth::{Credential, FormCredentials, Presented};
 use phonelogin_core::client_jwt;
-use phonelogin_core::model::Client;
+use phonelogin_core::model::{AuthMethod, Client};
 
 use crate::state::AppState;
 
@@ -81,7 +81,19 @@ async fn authenticate(
     };
     let presented = Presented::from_request(basic(headers), form)?;
     let client = state.client(&presented.client_id).await?;
-    let Credential::Assertion(jwt) = &presented.credential else { return presented.authenticate(client) };
+    let Credential::Assertion(jwt) = &presented.credential else {
+        return match presented.authenticate(client) {
+            Ok(client) => Ok(client),
+            // The cached registration may be older than the secret (a client created again by the
+            // admin commands a moment ago): a failure is decided on the stored one.
+            Err(_) => presented.authenticate(state.client_fresh(&presented.client_id).await?),
+        };
+    };
+    // The same for a client that the cache does not know as a private_key_jwt client yet.
+    let client = match client {
+        Some(c) if c.auth_method == AuthMethod::PrivateKeyJwt => Some(c),
+        _ => state.client_fresh(&presented.client_id).await?,
+    };
     // RFC 7523 §3: the issuer, or the URL of the endpoint the assertion is sent to.
     let endpoint_url = state.url(endpoint);
     let audiences = [state.issuer.as_str(), endpoint_url.as_str()];

@@ -15,6 +15,7 @@ mod id_token_algs;
 mod id_token_hint;
 mod interop;
 mod jwt;
+mod openapi;
 mod private_key_jwt;
 mod races;
 mod redirect;
