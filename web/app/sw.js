@@ -24,6 +24,7 @@ const SHELL = [
   '/app/phone.js',
   '/app/devices.js',
   '/app/devicekey.js',
+  '/app/usercode.js',
   '/app/push.js',
   '/app/arrival.js',
   '/app/manifest.webmanifest',

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod backchannel;
 pub mod client_auth;
+pub mod client_jwt;
 pub mod clock;
 pub mod consent;
 pub mod crypto;
@@ -13,14 +14,19 @@ pub mod device_key;
 pub mod error;
 pub mod fixtures;
 pub mod grant;
+pub mod id_token_hint;
+pub mod jose;
 pub mod keys;
 pub mod login_request;
 pub mod model;
 pub mod msisdn;
 pub mod notify;
 pub mod outbox;
+pub mod request_object;
+pub mod revocation;
 pub mod scope;
 pub mod store;
+pub mod user_code;
 pub mod userinfo;
 pub mod version;
 

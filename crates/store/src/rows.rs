@@ -9,7 +9,7 @@ use phonelogin_core::outbox::vapid::StoredVapidKey;
 use phonelogin_core::outbox::{Kind, Message};
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{
-    AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult,
+    AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult, UserCodeAttempt,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -59,7 +59,7 @@ macro_rules! fields {
 fields!(SqliteRow);
 fields!(PgRow);
 
-pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at, webhook_url, webhook_secret, token_delivery_mode, notification_endpoint";
+pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, security, created_at, webhook_url, webhook_secret, token_delivery_mode, notification_endpoint";
 
 pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
     Ok(Client {
@@ -77,6 +77,7 @@ pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
             .map(|f| serde_json::from_str(&f))
             .transpose()
             .map_err(err)?,
+        security: serde_json::from_str(&row.text("security")?).map_err(err)?,
         created_at: row.int("created_at")?,
         delivery: ClientDelivery {
             webhook_url: row.opt_text("webhook_url")?,
@@ -248,5 +249,22 @@ pub(crate) fn stored_key(row: &impl Fields) -> StoreResult<StoredKey> {
         created_at: row.int("created_at")?,
         active: row.flag("active")?,
         retired_at: row.opt_int("retired_at")?,
+    })
+}
+
+/// A user-code attempt from the claiming update's row (`code_hash`, `failures`) or, when it
+/// claimed nothing, from the user's `locked_until` row (none: the user has no code).
+pub(crate) fn user_code_attempt<R: Fields>(
+    claimed: Option<&R>,
+    state: Option<&R>,
+    now: UnixTime,
+) -> StoreResult<UserCodeAttempt> {
+    if let Some(row) = claimed {
+        return Ok(UserCodeAttempt::Check { hash: row.text("code_hash")?, attempt: row.int("failures")? });
+    }
+    Ok(match state {
+        None => UserCodeAttempt::NoCode,
+        // Locked, or the last allowed attempts are still being checked.
+        Some(row) => UserCodeAttempt::Locked { until: row.opt_int("locked_until")?.unwrap_or(now).max(now) },
     })
 }

@@ -20,14 +20,15 @@ impl ClientStore for PostgresStore {
     async fn upsert_client(&self, c: &Client) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes,
-               redirect_uris, grant_types, sector, delegated_consents, created_at,
+               redirect_uris, grant_types, sector, delegated_consents, created_at, security,
                webhook_url, webhook_secret, token_delivery_mode, notification_endpoint)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
              ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash,
                name = excluded.name, logo_url = excluded.logo_url,
                auth_method = excluded.auth_method, scopes = excluded.scopes,
                redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types,
                sector = excluded.sector, delegated_consents = excluded.delegated_consents,
+               security = excluded.security,
                webhook_url = excluded.webhook_url, webhook_secret = excluded.webhook_secret,
                token_delivery_mode = excluded.token_delivery_mode, notification_endpoint = excluded.notification_endpoint",
         )
@@ -42,6 +43,7 @@ impl ClientStore for PostgresStore {
         .bind(&c.sector)
         .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
         .bind(c.created_at)
+        .bind(serde_json::to_string(&c.security).map_err(err)?)
         .bind(&c.delivery.webhook_url)
         .bind(&c.delivery.webhook_secret)
         .bind(c.delivery.mode.as_str())

@@ -4,12 +4,14 @@ mod clients;
 mod consents;
 mod devices;
 mod enrollments;
+mod jtis;
 mod keys;
 mod login_requests;
 mod outbox;
 mod push;
 mod retention;
 mod tokens;
+mod user_codes;
 mod users;
 
 use std::str::FromStr;
@@ -26,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
     (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
+    (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
     (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
 ];
 

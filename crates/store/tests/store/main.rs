@@ -4,6 +4,7 @@ mod codes;
 mod consents;
 mod devices;
 mod enrollments;
+mod fapi;
 mod helpers;
 mod keys;
 mod outbox;
@@ -91,6 +92,13 @@ store_tests!(
     codes::racing_code_exchanges_redeem_once,
     keys::rotation_keeps_one_active_key_and_retires_the_old,
     keys::racing_rotations_leave_one_active_key,
+    keys::each_algorithm_has_its_own_active_key,
+    fapi::a_jti_is_used_once_until_it_expires,
+    fapi::racing_uses_of_one_jti_have_one_winner,
+    fapi::user_code_attempts_are_counted_and_lock,
+    fapi::racing_user_code_attempts_never_exceed_the_limit,
+    fapi::a_revoked_token_is_gone,
+    fapi::client_security_settings_round_trip,
     outbox::a_claimed_message_is_leased_then_retried_at_its_time,
     outbox::a_lease_of_a_dead_node_runs_out,
     outbox::a_restart_makes_waiting_messages_due_at_once,
