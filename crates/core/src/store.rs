@@ -220,6 +220,54 @@ pub trait KeyStore {
     async fn rotate_in(&self, key: &StoredKey, now: UnixTime) -> StoreResult<()>;
 }
 
+/// An operator's admin token (PRODUCT §13): only its SHA-256 is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdminToken {
+    pub name: String,
+    pub token_hash: String,
+    pub created_at: UnixTime,
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// One admin call in the audit log: who (the token's name), what (`METHOD path`), the answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct AuditEntry {
+    /// Increasing; the cursor of `GET /admin/v1/audit?after=`.
+    pub id: i64,
+    pub at: UnixTime,
+    pub actor: String,
+    pub action: String,
+    pub status: i64,
+}
+
+#[async_trait]
+pub trait AdminStore {
+    /// Inserts a new token; false (nothing changed) when a token of that name exists,
+    /// revoked or not.
+    async fn insert_admin_token(&self, token: &AdminToken) -> StoreResult<bool>;
+    /// Every token, revoked ones too, by name.
+    async fn admin_tokens(&self) -> StoreResult<Vec<AdminToken>>;
+    /// The token with that hash, revoked or not (the caller judges).
+    async fn admin_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<AdminToken>>;
+    /// Revokes the named token at `now`; false when unknown or already revoked.
+    async fn revoke_admin_token(&self, name: &str, now: UnixTime) -> StoreResult<bool>;
+    /// Appends an entry (its `id` is assigned by the store and ignored here).
+    async fn append_audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+    /// Up to `limit` entries with an id above `after`, oldest first.
+    async fn audit_log(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+}
+
+#[async_trait]
+pub trait ProvisioningStore {
+    /// Inserts a new user; false (nothing changed) when the phone number is taken, so that
+    /// racing creations of one number give exactly one user.
+    async fn insert_user(&self, user: &User) -> StoreResult<bool>;
+    /// The SCIM `externalId` a provisioning client set for the user.
+    async fn external_id(&self, user_id: &str) -> StoreResult<Option<String>>;
+    /// Sets (or with `None` clears) the user's `externalId`.
+    async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()>;
+}
+
 /// Everything a backend provides.
 pub trait Store:
     ClientStore
@@ -230,6 +278,8 @@ pub trait Store:
     + TokenStore
     + ConsentStore
     + KeyStore
+    + AdminStore
+    + ProvisioningStore
     + Send
     + Sync
 {
@@ -244,6 +294,8 @@ impl<T> Store for T where
         + TokenStore
         + ConsentStore
         + KeyStore
+        + AdminStore
+        + ProvisioningStore
         + Send
         + Sync
 {

@@ -6,7 +6,9 @@ use phonelogin_core::login_request::{Flow, LoginRequest, Status};
 use phonelogin_core::model::{AuthMethod, Client, Device, User};
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Consent, Enrollment, OutboxMessage, StoreError, StoreResult};
+use phonelogin_core::store::{
+    AccessToken, AdminToken, AuditEntry, Consent, Enrollment, OutboxMessage, StoreError, StoreResult,
+};
 use sqlx::Row;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
@@ -196,5 +198,26 @@ pub(crate) fn stored_key(row: &impl Fields) -> StoreResult<StoredKey> {
         created_at: row.int("created_at")?,
         active: row.flag("active")?,
         retired_at: row.opt_int("retired_at")?,
+    })
+}
+
+pub(crate) const ADMIN_TOKEN_COLS: &str = "name, token_hash, created_at, revoked_at";
+
+pub(crate) fn admin_token(row: &impl Fields) -> StoreResult<AdminToken> {
+    Ok(AdminToken {
+        name: row.text("name")?,
+        token_hash: row.text("token_hash")?,
+        created_at: row.int("created_at")?,
+        revoked_at: row.opt_int("revoked_at")?,
+    })
+}
+
+pub(crate) fn admin_audit(row: &impl Fields) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.int("id")?,
+        at: row.int("at")?,
+        actor: row.text("actor")?,
+        action: row.text("action")?,
+        status: row.int("status")?,
     })
 }

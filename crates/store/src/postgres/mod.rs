@@ -1,5 +1,6 @@
 //! The PostgreSQL backend, for several server nodes sharing one database: a connection pool,
 //! embedded migrations, and READ COMMITTED transactions made race-free by row or advisory locks.
+mod admin;
 mod clients;
 mod consents;
 mod devices;
@@ -8,6 +9,7 @@ mod events;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
+mod provisioning;
 mod tokens;
 mod users;
 
@@ -23,6 +25,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (5, "admin", include_str!("../../migrations/postgres/0005_admin.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a

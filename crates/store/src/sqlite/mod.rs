@@ -1,11 +1,13 @@
 //! The SQLite backend: one file, WAL mode, embedded migrations. Multi-statement changes run
 //! in `BEGIN IMMEDIATE` transactions so that concurrent writers queue instead of failing.
+mod admin;
 mod clients;
 mod consents;
 mod devices;
 mod enrollments;
 mod keys;
 mod login_requests;
+mod provisioning;
 mod tokens;
 mod users;
 
@@ -22,6 +24,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
+    (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
 ];
 
 #[derive(Clone)]

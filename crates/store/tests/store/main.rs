@@ -1,5 +1,6 @@
 //! The store test suite: every test is written once, as a generic function of `&dyn Store`,
 //! and instantiated for each backend (`sqlite::<name>`, `postgres::<name>`).
+mod admin;
 mod codes;
 mod consents;
 mod devices;
@@ -80,6 +81,10 @@ store_tests!(
     codes::racing_code_exchanges_redeem_once,
     keys::rotation_keeps_one_active_key_and_retires_the_old,
     keys::racing_rotations_leave_one_active_key,
+    admin::admin_token_names_are_unique_and_revocation_is_kept,
+    admin::audit_log_pages_by_increasing_id,
+    admin::racing_user_inserts_of_one_number_make_one_user,
+    admin::external_id_is_set_replaced_and_cleared,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds

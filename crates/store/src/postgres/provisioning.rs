@@ -1,0 +1,56 @@
+//! What SCIM provisioning needs beside the user records: a creation that refuses a taken
+//! number, and the client's `externalId`.
+use async_trait::async_trait;
+use phonelogin_core::model::User;
+use phonelogin_core::store::{ProvisioningStore, StoreResult};
+
+use super::PostgresStore;
+use crate::err;
+
+#[async_trait]
+impl ProvisioningStore for PostgresStore {
+    async fn insert_user(&self, u: &User) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (phone_number) DO NOTHING",
+        )
+        .bind(&u.user_id)
+        .bind(u.phone_number.as_str())
+        .bind(&u.given_name)
+        .bind(&u.family_name)
+        .bind(&u.email)
+        .bind(u.email_verified)
+        .bind(&u.birthdate)
+        .bind(&u.nin)
+        .bind(u.active)
+        .bind(serde_json::to_string(&u.addresses).map_err(err)?)
+        .bind(u.created_at)
+        .execute(&self.pool)
+        .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn external_id(&self, user_id: &str) -> StoreResult<Option<String>> {
+        sqlx::query_scalar("SELECT external_id FROM user_external_ids WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)
+    }
+
+    async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()> {
+        let q = match external_id {
+            Some(x) => sqlx::query(
+                "INSERT INTO user_external_ids (user_id, external_id) VALUES ($1, $2)
+                 ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id",
+            )
+            .bind(user_id)
+            .bind(x),
+            None => sqlx::query("DELETE FROM user_external_ids WHERE user_id = $1").bind(user_id),
+        };
+        q.execute(&self.pool).await.map_err(err)?;
+        Ok(())
+    }
+}
