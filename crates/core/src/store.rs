@@ -264,6 +264,8 @@ pub trait ProvisioningStore {
     async fn insert_user(&self, user: &User) -> StoreResult<bool>;
     /// The SCIM `externalId` a provisioning client set for the user.
     async fn external_id(&self, user_id: &str) -> StoreResult<Option<String>>;
+    /// Every user's `externalId`, as (user id, external id).
+    async fn external_ids(&self) -> StoreResult<Vec<(String, String)>>;
     /// Sets (or with `None` clears) the user's `externalId`.
     async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()>;
 }

@@ -40,6 +40,10 @@ impl ProvisioningStore for SqliteStore {
             .map_err(err)
     }
 
+    async fn external_ids(&self) -> StoreResult<Vec<(String, String)>> {
+        sqlx::query_as("SELECT user_id, external_id FROM user_external_ids").fetch_all(&self.pool).await.map_err(err)
+    }
+
     async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()> {
         let q = match external_id {
             Some(x) => sqlx::query(

@@ -1,0 +1,67 @@
+//! Clients through the admin API, in the fixtures' JSON shape (PRODUCT §8, §13): what `GET`
+//! returns can be `PUT` back. A secret is generated and shown once, stored only as its hash.
+use serde_json::{Value, json};
+
+use super::AdminError;
+use crate::clock::UnixTime;
+use crate::crypto::{random_token, sha256_hex};
+use crate::fixtures::{ClientSpec, Generated, ImportError, import_client};
+use crate::model::Client;
+use crate::store::Store;
+
+/// The fixtures shape of a client, without its secret.
+pub fn view(c: &Client) -> Value {
+    json!({
+        "client_id": c.client_id,
+        "name": c.name,
+        "logo_url": c.logo_url,
+        "token_endpoint_auth_method": c.auth_method.as_str(),
+        "scopes": c.scopes.to_string().split_whitespace().collect::<Vec<_>>(),
+        "redirect_uris": c.redirect_uris,
+        "grant_types": c.grant_types,
+        "sector": c.sector,
+        "delegated_consents": c.delegated_consents,
+    })
+}
+
+fn invalid(e: ImportError) -> AdminError {
+    match e {
+        ImportError::Invalid(why) => AdminError::InvalidRequest(why),
+        ImportError::Store(e) => e.into(),
+    }
+}
+
+async fn save(store: &dyn Store, spec: &ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+    import_client(store, spec, now, &mut Generated::default()).await.map_err(invalid)?;
+    let saved = store.client(&spec.client_id).await?.ok_or(AdminError::NotFound)?;
+    Ok(view(&saved))
+}
+
+/// Registers a new client; the view carries `client_secret` once, generated when not given.
+pub async fn create(store: &dyn Store, mut spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+    if store.client(&spec.client_id).await?.is_some() {
+        return Err(AdminError::Conflict("a client with this client_id exists"));
+    }
+    let secret = spec.client_secret.get_or_insert_with(random_token).clone();
+    let mut v = save(store, &spec, now).await?;
+    v["client_secret"] = secret.into();
+    Ok(v)
+}
+
+/// Replaces an existing client's registration; its secret stays unless one is given.
+pub async fn update(store: &dyn Store, client_id: &str, spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+    if spec.client_id != client_id {
+        return Err(AdminError::InvalidRequest("client_id in the body must be the client_id of the path".into()));
+    }
+    store.client(client_id).await?.ok_or(AdminError::NotFound)?;
+    save(store, &spec, now).await
+}
+
+/// A new secret for the client, returned once; the old one stops working.
+pub async fn rotate_secret(store: &dyn Store, client_id: &str) -> Result<String, AdminError> {
+    let mut client = store.client(client_id).await?.ok_or(AdminError::NotFound)?;
+    let secret = random_token();
+    client.secret_hash = sha256_hex(&secret);
+    store.upsert_client(&client).await?;
+    Ok(secret)
+}
