@@ -1,6 +1,7 @@
 //! The `phonelogin` binary: `serve`, and noun-verb admin commands that work on the same
 //! database and server secret.
 mod admin;
+mod admin_token;
 mod config;
 mod serve;
 
@@ -47,6 +48,9 @@ pub enum Command {
     Keys(admin::KeysCmd),
     /// Show the SMS a --dev server would have sent (one-time codes).
     Outbox,
+    /// Tokens for the admin API and SCIM.
+    #[command(subcommand)]
+    AdminToken(admin_token::AdminTokenCmd),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -80,5 +84,6 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { file } => admin::import(&cli.global, &file).await,
         Command::Keys(c) => admin::keys(&cli.global, c).await,
         Command::Outbox => admin::outbox(&cli.global).await,
+        Command::AdminToken(c) => admin_token::run(&cli.global, c).await,
     }
 }

@@ -112,6 +112,22 @@ pub async fn import_client(
     now: UnixTime,
     out: &mut Generated,
 ) -> Result<(), ImportError> {
+    let existing = store.client(&spec.client_id).await?;
+    let (client, generated) = client_record(spec, existing.as_ref(), now)?;
+    if let Some(s) = generated {
+        out.lines.push(format!("client {} secret: {s}", spec.client_id));
+    }
+    store.upsert_client(&client).await?;
+    Ok(())
+}
+
+/// Validates a client spec and builds its record: the secret's hash from the spec, else the
+/// existing client's, else a generated secret (returned, to be shown once).
+pub fn client_record(
+    spec: &ClientSpec,
+    existing: Option<&Client>,
+    now: UnixTime,
+) -> Result<(Client, Option<String>), ImportError> {
     let bad = |m: String| ImportError::Invalid(format!("client {}: {m}", spec.client_id));
     if spec.client_id.is_empty() || spec.client_id.len() > 255 {
         return Err(bad("client_id must be 1 to 255 characters".into()));
@@ -129,32 +145,28 @@ pub async fn import_client(
     if let Some(form) = &spec.delegated_consents {
         form.validate().map_err(bad)?;
     }
-    let existing = store.client(&spec.client_id).await?;
-    let secret_hash = match (&spec.client_secret, &existing) {
-        (Some(s), _) => sha256_hex(s),
-        (None, Some(e)) => e.secret_hash.clone(),
+    let (secret_hash, generated) = match (&spec.client_secret, existing) {
+        (Some(s), _) => (sha256_hex(s), None),
+        (None, Some(e)) => (e.secret_hash.clone(), None),
         (None, None) => {
             let s = random_token();
-            out.lines.push(format!("client {} secret: {s}", spec.client_id));
-            sha256_hex(&s)
+            (sha256_hex(&s), Some(s))
         }
     };
-    store
-        .upsert_client(&Client {
-            client_id: spec.client_id.clone(),
-            secret_hash,
-            name: spec.name.clone(),
-            logo_url: spec.logo_url.clone(),
-            auth_method: spec.token_endpoint_auth_method,
-            scopes,
-            redirect_uris: spec.redirect_uris.clone(),
-            grant_types,
-            sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
-            delegated_consents: spec.delegated_consents.clone(),
-            created_at: existing.map_or(now, |e| e.created_at),
-        })
-        .await?;
-    Ok(())
+    let client = Client {
+        client_id: spec.client_id.clone(),
+        secret_hash,
+        name: spec.name.clone(),
+        logo_url: spec.logo_url.clone(),
+        auth_method: spec.token_endpoint_auth_method,
+        scopes,
+        redirect_uris: spec.redirect_uris.clone(),
+        grant_types,
+        sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
+        delegated_consents: spec.delegated_consents.clone(),
+        created_at: existing.map_or(now, |e| e.created_at),
+    };
+    Ok((client, generated))
 }
 
 pub async fn import_user(

@@ -259,6 +259,9 @@ pub trait AdminStore {
 
 #[async_trait]
 pub trait ProvisioningStore {
+    /// Inserts a new client; false (nothing changed) when the client id is taken, so that
+    /// racing creations of one id give exactly one client (and one valid secret).
+    async fn insert_client(&self, client: &Client) -> StoreResult<bool>;
     /// Inserts a new user; false (nothing changed) when the phone number is taken, so that
     /// racing creations of one number give exactly one user.
     async fn insert_user(&self, user: &User) -> StoreResult<bool>;

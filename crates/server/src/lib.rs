@@ -1,5 +1,6 @@
 //! The HTTP face of phonelogin: the OpenID provider, the App API, the authenticator app and
 //! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
+pub mod admin;
 pub mod app_api;
 pub mod demo;
 pub mod error;
@@ -7,6 +8,7 @@ pub mod events;
 pub mod health;
 pub mod oidc;
 pub mod paths;
+pub mod scim;
 pub mod state;
 pub mod web;
 
@@ -56,6 +58,9 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::TOKEN, post(oidc::token::handle))
         .route(paths::USERINFO, get(oidc::userinfo::handle).post(oidc::userinfo::handle))
         .nest(paths::APP_API, app_api)
+        // Operators (PRODUCT §13): the admin API and SCIM, behind an admin token.
+        .merge(admin::router(state.clone()))
+        .merge(scim::router(state.clone()))
         .route(paths::APP, get(web::app_index))
         .route("/app/{*path}", get(web::app_file))
         .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))

@@ -81,6 +81,14 @@ impl AppState {
         }
         Ok(c)
     }
+
+    /// Drops a cached registration after the admin API changed it, so this node sees the
+    /// change (and a rotated secret stops working) at once.
+    pub fn forget_client(&self, client_id: &str) {
+        if let Ok(mut cache) = self.clients.write() {
+            cache.remove(client_id);
+        }
+    }
 }
 
 #[async_trait::async_trait]

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::AdminError;
 use crate::clock::UnixTime;
 use crate::crypto::{random_token, sha256_hex};
-use crate::fixtures::{ClientSpec, Generated, ImportError, import_client};
+use crate::fixtures::{ClientSpec, Generated, ImportError, client_record, import_client};
 use crate::model::Client;
 use crate::store::Store;
 
@@ -39,11 +39,12 @@ async fn save(store: &dyn Store, spec: &ClientSpec, now: UnixTime) -> Result<Val
 
 /// Registers a new client; the view carries `client_secret` once, generated when not given.
 pub async fn create(store: &dyn Store, mut spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
-    if store.client(&spec.client_id).await?.is_some() {
+    let secret = spec.client_secret.get_or_insert_with(random_token).clone();
+    let (client, _) = client_record(&spec, None, now).map_err(invalid)?;
+    if !store.insert_client(&client).await? {
         return Err(AdminError::Conflict("a client with this client_id exists"));
     }
-    let secret = spec.client_secret.get_or_insert_with(random_token).clone();
-    let mut v = save(store, &spec, now).await?;
+    let mut v = view(&client);
     v["client_secret"] = secret.into();
     Ok(v)
 }

@@ -82,9 +82,11 @@ pub async fn authenticate(store: &dyn Store, presented: Option<&str>) -> Result<
 pub fn audit_page(after: Option<&str>, limit: Option<&str>) -> Result<(i64, i64), AdminError> {
     let number = |v: Option<&str>, name: &str, default: i64| match v {
         None => Ok(default),
-        Some(s) => s.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-            AdminError::InvalidRequest(format!("{name} must be a non-negative integer"))
-        }),
+        Some(s) => s
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .ok_or_else(|| AdminError::InvalidRequest(format!("{name} must be a non-negative integer"))),
     };
     let after = number(after, "after", 0)?;
     let limit = number(limit, "limit", DEFAULT_AUDIT_PAGE)?;

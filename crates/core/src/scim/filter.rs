@@ -247,9 +247,9 @@ impl Filter {
             Self::And(a, b) => a.eval(resource, parent, canon) && b.eval(resource, parent, canon),
             Self::Or(a, b) => a.eval(resource, parent, canon) || b.eval(resource, parent, canon),
             Self::Not(a) => !a.eval(resource, parent, canon),
-            Self::Present(path) => {
-                values(resource, path).iter().any(|v| !(v.is_null() || v == &"" || v.as_array().is_some_and(Vec::is_empty)))
-            }
+            Self::Present(path) => values(resource, path)
+                .iter()
+                .any(|v| !(v.is_null() || v == &"" || v.as_array().is_some_and(Vec::is_empty))),
             Self::Compare(path, op, want) => {
                 let name = key(parent, path);
                 let any = values(resource, path).iter().any(|v| compare(v, *op, want, &name, canon));

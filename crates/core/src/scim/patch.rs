@@ -16,7 +16,11 @@ const CORE: &[(&str, &[&str], bool)] = &[
     ("name", &["givenName", "familyName", "formatted"], false),
     ("emails", &["value", "type", "primary", "display"], true),
     ("phoneNumbers", &["value", "type", "primary", "display"], true),
-    ("addresses", &["type", "streetAddress", "locality", "region", "postalCode", "country", "primary", "formatted"], true),
+    (
+        "addresses",
+        &["type", "streetAddress", "locality", "region", "postalCode", "country", "primary", "formatted"],
+        true,
+    ),
 ];
 const EXTENSION: &[(&str, &[&str], bool)] = &[("birthdate", &[], false), ("nin", &[], false)];
 const READ_ONLY: &[&str] = &["id", "meta", "schemas"];
@@ -43,7 +47,10 @@ fn invalid_path(p: &str) -> ScimError {
     ScimError::InvalidPath(format!("{p} is not a path of the User schema this server supports"))
 }
 
-fn lookup(table: &'static [(&'static str, &'static [&'static str], bool)], name: &str) -> Option<(&'static str, &'static [&'static str], bool)> {
+fn lookup(
+    table: &'static [(&'static str, &'static [&'static str], bool)],
+    name: &str,
+) -> Option<(&'static str, &'static [&'static str], bool)> {
     table.iter().find(|(n, _, _)| n.eq_ignore_ascii_case(name)).copied()
 }
 
@@ -70,7 +77,8 @@ fn target(path: &str) -> Result<Target, ScimError> {
         Some(u) if u.eq_ignore_ascii_case(EXTENSION_SCHEMA) => true,
         Some(_) => return Err(invalid_path(path)),
     };
-    let (name, subs, multi) = lookup(if extension { EXTENSION } else { CORE }, &p.name).ok_or_else(|| invalid_path(path))?;
+    let (name, subs, multi) =
+        lookup(if extension { EXTENSION } else { CORE }, &p.name).ok_or_else(|| invalid_path(path))?;
     if filter.is_some() && (!multi || p.sub.is_some()) {
         return Err(invalid_path(path));
     }
@@ -122,7 +130,13 @@ fn as_list(value: Value) -> Vec<Value> {
     }
 }
 
-fn apply_one(resource: &mut Map<String, Value>, op: Op, t: &Target, value: Option<Value>, canon: Canon) -> Result<(), ScimError> {
+fn apply_one(
+    resource: &mut Map<String, Value>,
+    op: Op,
+    t: &Target,
+    value: Option<Value>,
+    canon: Canon,
+) -> Result<(), ScimError> {
     let need = |v: Option<Value>| v.ok_or_else(|| ScimError::InvalidValue(format!("{op:?} needs a value")));
     let obj = container(resource, t)?;
     if let Some(filter) = &t.filter {
@@ -223,11 +237,14 @@ fn apply_one(resource: &mut Map<String, Value>, op: Op, t: &Target, value: Optio
 /// Applies a PatchOp request body to a resource's JSON.
 pub fn apply(resource: &mut Value, body: &Value, canon: Canon) -> Result<(), ScimError> {
     let syntax = |m: &str| ScimError::InvalidSyntax(m.into());
-    let schemas = member(body, "schemas").and_then(Value::as_array).ok_or_else(|| syntax("schemas must list the PatchOp schema"))?;
+    let schemas = member(body, "schemas")
+        .and_then(Value::as_array)
+        .ok_or_else(|| syntax("schemas must list the PatchOp schema"))?;
     if !schemas.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP))) {
         return Err(syntax("schemas must list the PatchOp schema"));
     }
-    let ops = member(body, "Operations").and_then(Value::as_array).ok_or_else(|| syntax("Operations must be an array"))?;
+    let ops =
+        member(body, "Operations").and_then(Value::as_array).ok_or_else(|| syntax("Operations must be an array"))?;
     let obj = resource.as_object_mut().ok_or_else(|| syntax("the resource is not an object"))?;
     for o in ops {
         let op = match member(o, "op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
@@ -258,7 +275,10 @@ pub fn apply(resource: &mut Value, body: &Value, canon: Canon) -> Result<(), Sci
                         for (ek, ev) in v.as_object().cloned().unwrap_or_default() {
                             apply_one(obj, op, &target(&format!("{EXTENSION_SCHEMA}:{ek}"))?, Some(ev), canon)?;
                         }
-                    } else if k.eq_ignore_ascii_case("schemas") || k.eq_ignore_ascii_case("id") || k.eq_ignore_ascii_case("meta") {
+                    } else if k.eq_ignore_ascii_case("schemas")
+                        || k.eq_ignore_ascii_case("id")
+                        || k.eq_ignore_ascii_case("meta")
+                    {
                         continue;
                     } else {
                         apply_one(obj, op, &target(&k)?, Some(v), canon)?;

@@ -77,7 +77,13 @@ pub async fn create(store: &dyn Store, body: &Value, now: UnixTime, base: &str) 
 
 /// Writes what a PUT or PATCH made of the user: a new number, the profile, then `active`
 /// through `set_user_active` (a deactivation's effects live there), then the `externalId`.
-async fn save(store: &dyn Store, old: &User, new: User, external: Option<String>, base: &str) -> Result<Value, ScimError> {
+async fn save(
+    store: &dyn Store,
+    old: &User,
+    new: User,
+    external: Option<String>,
+    base: &str,
+) -> Result<Value, ScimError> {
     if old.phone_number != new.phone_number {
         if store.user_by_phone(&new.phone_number).await?.is_some() {
             return Err(ScimError::Uniqueness(format!("userName {} is taken", new.phone_number)));

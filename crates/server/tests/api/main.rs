@@ -1,5 +1,6 @@
 //! HTTP-level tests: each starts a server on a free port with a fresh database and speaks
 //! to it as a merchant or as the authenticator app would. Test names are spec clauses.
+mod admin;
 mod app_api;
 mod backchannel;
 mod client_auth;

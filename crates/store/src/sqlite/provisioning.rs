@@ -1,7 +1,7 @@
 //! What SCIM provisioning needs beside the user records: a creation that refuses a taken
 //! number, and the client's `externalId`.
 use async_trait::async_trait;
-use phonelogin_core::model::User;
+use phonelogin_core::model::{Client, User};
 use phonelogin_core::store::{ProvisioningStore, StoreResult};
 
 use super::SqliteStore;
@@ -9,6 +9,29 @@ use crate::err;
 
 #[async_trait]
 impl ProvisioningStore for SqliteStore {
+    async fn insert_client(&self, c: &Client) -> StoreResult<bool> {
+        let r = sqlx::query(
+            "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (client_id) DO NOTHING",
+        )
+        .bind(&c.client_id)
+        .bind(&c.secret_hash)
+        .bind(&c.name)
+        .bind(&c.logo_url)
+        .bind(c.auth_method.as_str())
+        .bind(c.scopes.to_string())
+        .bind(serde_json::to_string(&c.redirect_uris).map_err(err)?)
+        .bind(c.grant_types.join(" "))
+        .bind(&c.sector)
+        .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
+        .bind(c.created_at)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
     async fn insert_user(&self, u: &User) -> StoreResult<bool> {
         let r = sqlx::query(
             "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)

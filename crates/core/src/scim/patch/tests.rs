@@ -52,11 +52,13 @@ fn add_appends_to_multi_valued_and_sets_extension_attributes() {
 
 #[test]
 fn value_filters_choose_the_values_to_change_or_remove() {
-    let r = patch(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ada@new.example"}])).unwrap();
+    let r = patch(json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "ada@new.example"}]))
+        .unwrap();
     assert_eq!(r["emails"][0]["value"], "ada@new.example");
     let r = patch(json!([{"op": "remove", "path": "emails[type eq \"work\"]"}])).unwrap();
     assert_eq!(r["emails"], json!([]));
-    let r = patch(json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+4712345678"}])).unwrap();
+    let r = patch(json!([{"op": "add", "path": "phoneNumbers[type eq \"mobile\"].value", "value": "+4712345678"}]))
+        .unwrap();
     assert_eq!(r["phoneNumbers"], json!([{"value": "+4712345678"}]));
 }
 
@@ -76,7 +78,15 @@ fn remove_attributes_and_remove_without_path() {
 
 #[test]
 fn paths_outside_the_schema_are_invalid_path() {
-    for path in ["nickName", "name.middleName", "emails[type eq]", "emails[type eq \"work\"].nope", "active[value eq true]", "urn:other:Thing:x", "name..x"] {
+    for path in [
+        "nickName",
+        "name.middleName",
+        "emails[type eq]",
+        "emails[type eq \"work\"].nope",
+        "active[value eq true]",
+        "urn:other:Thing:x",
+        "name..x",
+    ] {
         let e = patch(json!([{"op": "replace", "path": path, "value": "x"}]));
         assert!(matches!(e, Err(ScimError::InvalidPath(_))), "{path}: {e:?}");
     }
@@ -86,7 +96,11 @@ fn paths_outside_the_schema_are_invalid_path() {
 #[test]
 fn bodies_that_are_not_patch_ops_are_invalid_syntax() {
     let mut r = ada();
-    for body in [json!({}), json!({"schemas": ["x"], "Operations": []}), json!({"schemas": [PATCH_OP], "Operations": [{"op": "move"}]})] {
+    for body in [
+        json!({}),
+        json!({"schemas": ["x"], "Operations": []}),
+        json!({"schemas": [PATCH_OP], "Operations": [{"op": "move"}]}),
+    ] {
         assert!(matches!(apply(&mut r, &body, &canon), Err(ScimError::InvalidSyntax(_))), "{body}");
     }
 }
