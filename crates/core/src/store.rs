@@ -257,6 +257,18 @@ pub trait AdminStore {
     async fn audit_log(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
 
+/// What SCIM keeps of a user beside the profile.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScimMeta {
+    /// The provisioning client's `externalId`.
+    pub external_id: Option<String>,
+    /// `emails`, `phoneNumbers` and `addresses` as the client last sent them (a JSON object),
+    /// shown back while they agree with the profile.
+    pub kept: Option<serde_json::Value>,
+    /// When a SCIM `DELETE` deactivated the user; SCIM answers 404 for them since.
+    pub deleted_at: Option<UnixTime>,
+}
+
 #[async_trait]
 pub trait ProvisioningStore {
     /// Inserts a new client; false (nothing changed) when the client id is taken, so that
@@ -265,12 +277,12 @@ pub trait ProvisioningStore {
     /// Inserts a new user; false (nothing changed) when the phone number is taken, so that
     /// racing creations of one number give exactly one user.
     async fn insert_user(&self, user: &User) -> StoreResult<bool>;
-    /// The SCIM `externalId` a provisioning client set for the user.
-    async fn external_id(&self, user_id: &str) -> StoreResult<Option<String>>;
-    /// Every user's `externalId`, as (user id, external id).
-    async fn external_ids(&self) -> StoreResult<Vec<(String, String)>>;
-    /// Sets (or with `None` clears) the user's `externalId`.
-    async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()>;
+    /// What SCIM keeps of the user (default: nothing).
+    async fn scim_meta(&self, user_id: &str) -> StoreResult<ScimMeta>;
+    /// Every user's SCIM record that holds something, as (user id, record).
+    async fn scim_metas(&self) -> StoreResult<Vec<(String, ScimMeta)>>;
+    /// Replaces what SCIM keeps of the user.
+    async fn set_scim_meta(&self, user_id: &str, meta: &ScimMeta) -> StoreResult<()>;
 }
 
 /// Everything a backend provides.

@@ -7,7 +7,7 @@ use phonelogin_core::model::{AuthMethod, Client, Device, User};
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{
-    AccessToken, AdminToken, AuditEntry, Consent, Enrollment, OutboxMessage, StoreError, StoreResult,
+    AccessToken, AdminToken, AuditEntry, Consent, Enrollment, OutboxMessage, ScimMeta, StoreError, StoreResult,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -219,5 +219,13 @@ pub(crate) fn admin_audit(row: &impl Fields) -> StoreResult<AuditEntry> {
         actor: row.text("actor")?,
         action: row.text("action")?,
         status: row.int("status")?,
+    })
+}
+
+pub(crate) fn scim_meta(row: &impl Fields) -> StoreResult<ScimMeta> {
+    Ok(ScimMeta {
+        external_id: row.opt_text("external_id")?,
+        kept: row.opt_text("kept")?.map(|k| serde_json::from_str(&k)).transpose().map_err(err)?,
+        deleted_at: row.opt_int("deleted_at")?,
     })
 }

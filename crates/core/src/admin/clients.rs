@@ -45,7 +45,9 @@ pub async fn create(store: &dyn Store, mut spec: ClientSpec, now: UnixTime) -> R
         return Err(AdminError::Conflict("a client with this client_id exists"));
     }
     let mut v = view(&client);
-    v["client_secret"] = secret.into();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("client_secret".into(), secret.into());
+    }
     Ok(v)
 }
 

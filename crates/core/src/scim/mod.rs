@@ -1,6 +1,7 @@
 //! SCIM 2.0 provisioning of users (RFC 7643, RFC 7644; PRODUCT §13): the filter language,
 //! the mapping between a `User` and its SCIM resource, PATCH, and the operations the
 //! `/scim/v2` handlers call. No HTTP here; `server/src/error.rs` gives `ScimError` its status.
+pub mod attributes;
 pub mod error;
 pub mod filter;
 pub mod patch;

@@ -255,12 +255,15 @@ pub fn apply(resource: &mut Value, body: &Value, canon: Canon) -> Result<(), Sci
         };
         let value = member(o, "value").cloned();
         match member(o, "path").and_then(Value::as_str) {
+            Some(path) if path.eq_ignore_ascii_case(EXTENSION_SCHEMA) && op == Op::Remove => {
+                put(obj, EXTENSION_SCHEMA, Value::Object(Map::new()));
+            }
             Some(path) if path.eq_ignore_ascii_case(EXTENSION_SCHEMA) => {
                 let members = match value {
                     Some(Value::Object(m)) => m,
                     _ => return Err(ScimError::InvalidValue("the extension's value must be an object".into())),
                 };
-                for (k, v) in members {
+                for (k, v) in members.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
                     apply_one(obj, op, &target(&format!("{EXTENSION_SCHEMA}:{k}"))?, Some(v), canon)?;
                 }
             }
@@ -272,7 +275,8 @@ pub fn apply(resource: &mut Value, body: &Value, canon: Canon) -> Result<(), Sci
                 };
                 for (k, v) in members {
                     if k.eq_ignore_ascii_case(EXTENSION_SCHEMA) {
-                        for (ek, ev) in v.as_object().cloned().unwrap_or_default() {
+                        let members = v.as_object().cloned().unwrap_or_default();
+                        for (ek, ev) in members.into_iter().filter(|(k, _)| !k.eq_ignore_ascii_case("schemas")) {
                             apply_one(obj, op, &target(&format!("{EXTENSION_SCHEMA}:{ek}"))?, Some(ev), canon)?;
                         }
                     } else if k.eq_ignore_ascii_case("schemas")

@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::filter::{Canon, Filter};
-use super::user::{canon, from_scim, to_scim};
+use super::user::{canon, from_scim, phone_digits, to_scim};
 use super::{DEFAULT_COUNT, MAX_RESULTS, ScimError, patch};
 use crate::clock::UnixTime;
 use crate::crypto::random_id;
 use crate::model::User;
-use crate::store::Store;
+use crate::store::{ScimMeta, Store};
 
 /// One page of a list: `totalResults`, `startIndex` (1-based) and the resources.
 #[derive(Debug)]
@@ -38,13 +38,23 @@ fn location(base: &str, id: &str) -> String {
 }
 
 async fn resource(store: &dyn Store, u: &User, base: &str) -> Result<Value, ScimError> {
-    let external = store.external_id(&u.user_id).await?;
-    Ok(to_scim(u, external.as_deref(), &location(base, &u.user_id)))
+    let meta = store.scim_meta(&u.user_id).await?;
+    Ok(to_scim(u, &meta, &location(base, &u.user_id)))
+}
+
+/// The user of a SCIM id, unless unknown or deleted through SCIM (RFC 7644 §3.6: 404).
+async fn live(store: &dyn Store, id: &str) -> Result<(User, ScimMeta), ScimError> {
+    let u = store.user(id).await?.ok_or(ScimError::NotFound)?;
+    let meta = store.scim_meta(id).await?;
+    if meta.deleted_at.is_some() {
+        return Err(ScimError::NotFound);
+    }
+    Ok((u, meta))
 }
 
 pub async fn get(store: &dyn Store, id: &str, base: &str) -> Result<Value, ScimError> {
-    let u = store.user(id).await?.ok_or(ScimError::NotFound)?;
-    resource(store, &u, base).await
+    let (u, meta) = live(store, id).await?;
+    Ok(to_scim(&u, &meta, &location(base, id)))
 }
 
 pub async fn list(
@@ -55,10 +65,16 @@ pub async fn list(
 ) -> Result<Page, ScimError> {
     let filter = filter.filter(|f| !f.trim().is_empty()).map(Filter::parse).transpose()?;
     let users = store.users().await?;
-    let external: HashMap<String, String> = store.external_ids().await?.into_iter().collect();
+    let metas: HashMap<String, ScimMeta> = store.scim_metas().await?.into_iter().collect();
     let matching: Vec<Value> = users
         .iter()
-        .map(|u| to_scim(u, external.get(&u.user_id).map(String::as_str), &location(base, &u.user_id)))
+        .filter_map(|u| {
+            let meta = metas.get(&u.user_id).cloned().unwrap_or_default();
+            if meta.deleted_at.is_some() {
+                return None;
+            }
+            Some(to_scim(u, &meta, &location(base, &u.user_id)))
+        })
         .filter(|r| filter.as_ref().is_none_or(|f| f.matches(r, &canon as Canon)))
         .collect();
     let total = matching.len();
@@ -66,24 +82,26 @@ pub async fn list(
     Ok(Page { total, start_index: start, resources })
 }
 
+/// A new user; a number deleted through SCIM before is provisioned again on its old record
+/// (the same user id, so merchants see the same `sub`, as `user create` does).
 pub async fn create(store: &dyn Store, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
-    let (user, external) = from_scim(body, None, &random_id(), now)?;
-    if !store.insert_user(&user).await? {
-        return Err(ScimError::Uniqueness(format!("userName {} is taken", user.phone_number)));
+    let (user, meta) = from_scim(body, None, &random_id(), now)?;
+    if store.insert_user(&user).await? {
+        store.set_scim_meta(&user.user_id, &meta).await?;
+        return resource(store, &user, base).await;
     }
-    store.set_external_id(&user.user_id, external.as_deref()).await?;
-    resource(store, &user, base).await
+    let taken = || ScimError::Uniqueness(format!("userName {} is taken", user.phone_number));
+    let old = store.user_by_phone(&user.phone_number).await?.ok_or_else(taken)?;
+    if store.scim_meta(&old.user_id).await?.deleted_at.is_none() {
+        return Err(taken());
+    }
+    let (again, meta) = from_scim(body, Some(&old), &old.user_id, now)?;
+    save(store, &old, again, meta, base).await
 }
 
 /// Writes what a PUT or PATCH made of the user: a new number, the profile, then `active`
-/// through `set_user_active` (a deactivation's effects live there), then the `externalId`.
-async fn save(
-    store: &dyn Store,
-    old: &User,
-    new: User,
-    external: Option<String>,
-    base: &str,
-) -> Result<Value, ScimError> {
+/// through `set_user_active` (a deactivation's effects live there), then the SCIM record.
+async fn save(store: &dyn Store, old: &User, new: User, meta: ScimMeta, base: &str) -> Result<Value, ScimError> {
     if old.phone_number != new.phone_number {
         if store.user_by_phone(&new.phone_number).await?.is_some() {
             return Err(ScimError::Uniqueness(format!("userName {} is taken", new.phone_number)));
@@ -96,27 +114,45 @@ async fn save(
     if new.active != old.active {
         store.set_user_active(&new.phone_number, new.active).await?;
     }
-    store.set_external_id(&new.user_id, external.as_deref()).await?;
+    store.set_scim_meta(&new.user_id, &meta).await?;
     get(store, &new.user_id, base).await
 }
 
 pub async fn replace(store: &dyn Store, id: &str, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
-    let old = store.user(id).await?.ok_or(ScimError::NotFound)?;
-    let (new, external) = from_scim(body, Some(&old), id, now)?;
-    save(store, &old, new, external, base).await
+    let (old, _) = live(store, id).await?;
+    let (new, meta) = from_scim(body, Some(&old), id, now)?;
+    save(store, &old, new, meta, base).await
 }
 
 pub async fn patch(store: &dyn Store, id: &str, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
-    let old = store.user(id).await?.ok_or(ScimError::NotFound)?;
-    let mut r = resource(store, &old, base).await?;
+    let (old, meta) = live(store, id).await?;
+    let mut r = to_scim(&old, &meta, &location(base, id));
     patch::apply(&mut r, body, &canon)?;
-    let (new, external) = from_scim(&r, Some(&old), id, now)?;
-    save(store, &old, new, external, base).await
+    follow_new_number(&mut r, &old);
+    let (new, meta) = from_scim(&r, Some(&old), id, now)?;
+    save(store, &old, new, meta, base).await
 }
 
-/// Deactivates the user (and with it, removes their devices and ends their logins).
-pub async fn delete(store: &dyn Store, id: &str) -> Result<(), ScimError> {
-    let u = store.user(id).await?.ok_or(ScimError::NotFound)?;
+/// A PATCH that changed only `userName` moves the phone numbers that held the old number.
+fn follow_new_number(r: &mut Value, old: &User) {
+    let Some(new) = r.get("userName").and_then(Value::as_str).map(phone_digits) else { return };
+    if new == old.phone_number.as_str() {
+        return;
+    }
+    if let Some(Value::Array(phones)) = r.get_mut("phoneNumbers") {
+        for p in phones.iter_mut().filter_map(Value::as_object_mut) {
+            if p.get("value").and_then(Value::as_str).map(phone_digits).as_deref() == Some(old.phone_number.as_str()) {
+                p.insert("value".into(), format!("+{new}").into());
+            }
+        }
+    }
+}
+
+/// Deletes the user as PRODUCT §13 says: deactivated (so their devices are removed and their
+/// logins end), kept for the record, and 404 to SCIM from now on.
+pub async fn delete(store: &dyn Store, id: &str, now: UnixTime) -> Result<(), ScimError> {
+    let (u, meta) = live(store, id).await?;
     store.set_user_active(&u.phone_number, false).await?;
+    store.set_scim_meta(id, &ScimMeta { deleted_at: Some(now), ..meta }).await?;
     Ok(())
 }

@@ -8,6 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::any;
 use phonelogin_core::scim::ScimError;
 use serde_json::Value;
 
@@ -20,6 +21,8 @@ pub fn routes() -> Routes {
     Routes::new(paths::SCIM)
         .get("/Users", users::list)
         .post("/Users", users::create)
+        .post("/Users/.search", users::search)
+        .post("/.search", users::search)
         .get("/Users/{id}", users::show)
         .put("/Users/{id}", users::replace)
         .patch("/Users/{id}", users::patch)
@@ -32,7 +35,15 @@ pub fn routes() -> Routes {
 }
 
 pub fn router(state: SharedState) -> Router<SharedState> {
-    routes().into_router().route_layer(axum::middleware::from_fn_with_state(state, guard::scim))
+    routes()
+        .into_router()
+        // Unknown SCIM paths: a SCIM 404, not the server's plain one.
+        .route(&format!("{}/{{*rest}}", paths::SCIM), any(not_found))
+        .route_layer(axum::middleware::from_fn_with_state(state, guard::scim))
+}
+
+async fn not_found() -> ScimResponse {
+    ScimError::NotFound.into()
 }
 
 /// A SCIM response: the JSON with `Content-Type: application/scim+json`.

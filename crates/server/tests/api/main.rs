@@ -11,5 +11,6 @@ mod helpers;
 mod interop;
 mod races;
 mod redirect;
+mod scim;
 mod token;
 mod userinfo;

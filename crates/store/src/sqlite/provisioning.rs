@@ -2,10 +2,11 @@
 //! number, and the client's `externalId`.
 use async_trait::async_trait;
 use phonelogin_core::model::{Client, User};
-use phonelogin_core::store::{ProvisioningStore, StoreResult};
+use phonelogin_core::store::{ProvisioningStore, ScimMeta, StoreResult};
 
 use super::SqliteStore;
 use crate::err;
+use crate::rows::{Fields, scim_meta};
 
 #[async_trait]
 impl ProvisioningStore for SqliteStore {
@@ -55,29 +56,36 @@ impl ProvisioningStore for SqliteStore {
         Ok(r.rows_affected() == 1)
     }
 
-    async fn external_id(&self, user_id: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT external_id FROM user_external_ids WHERE user_id = ?1")
+    async fn scim_meta(&self, user_id: &str) -> StoreResult<ScimMeta> {
+        let row = sqlx::query("SELECT external_id, kept, deleted_at FROM scim_users WHERE user_id = ?1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await
-            .map_err(err)
+            .map_err(err)?;
+        row.as_ref().map(scim_meta).transpose().map(Option::unwrap_or_default)
     }
 
-    async fn external_ids(&self) -> StoreResult<Vec<(String, String)>> {
-        sqlx::query_as("SELECT user_id, external_id FROM user_external_ids").fetch_all(&self.pool).await.map_err(err)
+    async fn scim_metas(&self) -> StoreResult<Vec<(String, ScimMeta)>> {
+        let rows = sqlx::query("SELECT user_id, external_id, kept, deleted_at FROM scim_users")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        rows.iter().map(|r| Ok((r.text("user_id")?, scim_meta(r)?))).collect()
     }
 
-    async fn set_external_id(&self, user_id: &str, external_id: Option<&str>) -> StoreResult<()> {
-        let q = match external_id {
-            Some(x) => sqlx::query(
-                "INSERT INTO user_external_ids (user_id, external_id) VALUES (?1, ?2)
-                 ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id",
-            )
-            .bind(user_id)
-            .bind(x),
-            None => sqlx::query("DELETE FROM user_external_ids WHERE user_id = ?1").bind(user_id),
-        };
-        q.execute(&self.writer).await.map_err(err)?;
+    async fn set_scim_meta(&self, user_id: &str, m: &ScimMeta) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO scim_users (user_id, external_id, kept, deleted_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id, kept = excluded.kept,
+               deleted_at = excluded.deleted_at",
+        )
+        .bind(user_id)
+        .bind(&m.external_id)
+        .bind(m.kept.as_ref().map(|k| k.to_string()))
+        .bind(m.deleted_at)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Admin tokens, the audit log and SCIM provisioning records (PRODUCT §13).
 use futures::future::join_all;
-use phonelogin_core::store::{AdminToken, AuditEntry, Store};
+use phonelogin_core::store::{AdminToken, AuditEntry, ScimMeta, Store};
 
 use crate::helpers::{NOW, exactly_one, user};
 
@@ -44,13 +44,15 @@ pub async fn racing_user_inserts_of_one_number_make_one_user(store: &dyn Store) 
     assert_eq!(store.users().await.unwrap().len(), 1);
 }
 
-pub async fn external_id_is_set_replaced_and_cleared(store: &dyn Store) {
+pub async fn scim_meta_is_set_and_replaced(store: &dyn Store) {
     let u = user("u-1", "4711111111");
     assert!(store.insert_user(&u).await.unwrap());
-    assert_eq!(store.external_id("u-1").await.unwrap(), None);
-    store.set_external_id("u-1", Some("crm-1")).await.unwrap();
-    store.set_external_id("u-1", Some("crm-2")).await.unwrap();
-    assert_eq!(store.external_id("u-1").await.unwrap().as_deref(), Some("crm-2"));
-    store.set_external_id("u-1", None).await.unwrap();
-    assert_eq!(store.external_id("u-1").await.unwrap(), None);
+    assert_eq!(store.scim_meta("u-1").await.unwrap(), ScimMeta::default());
+    let first = ScimMeta { external_id: Some("crm-1".into()), kept: None, deleted_at: None };
+    store.set_scim_meta("u-1", &first).await.unwrap();
+    let kept = Some(serde_json::json!({"emails": [{"value": "a@b.c", "type": "work"}]}));
+    let second = ScimMeta { external_id: None, kept, deleted_at: Some(NOW) };
+    store.set_scim_meta("u-1", &second).await.unwrap();
+    assert_eq!(store.scim_meta("u-1").await.unwrap(), second);
+    assert_eq!(store.scim_metas().await.unwrap(), [("u-1".to_owned(), second)]);
 }

@@ -84,7 +84,7 @@ store_tests!(
     admin::admin_token_names_are_unique_and_revocation_is_kept,
     admin::audit_log_pages_by_increasing_id,
     admin::racing_user_inserts_of_one_number_make_one_user,
-    admin::external_id_is_set_replaced_and_cleared,
+    admin::scim_meta_is_set_and_replaced,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
