@@ -3,6 +3,7 @@
 mod admin;
 mod admin_token;
 mod config;
+mod login;
 mod serve;
 
 use std::path::PathBuf;
@@ -51,6 +52,8 @@ pub enum Command {
     /// Tokens for the admin API and SCIM.
     #[command(subcommand)]
     AdminToken(admin_token::AdminTokenCmd),
+    /// Log in as a merchant would: a CIBA login against any provider, verified, with userinfo.
+    Login(login::LoginArgs),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -85,5 +88,6 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Keys(c) => admin::keys(&cli.global, c).await,
         Command::Outbox => admin::outbox(&cli.global).await,
         Command::AdminToken(c) => admin_token::run(&cli.global, c).await,
+        Command::Login(a) => login::run(a).await,
     }
 }

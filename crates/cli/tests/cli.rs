@@ -5,6 +5,9 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "cli/operators.rs"]
+mod operators;
+
 const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
 
 fn phonelogin(dir: &Path, args: &[&str]) -> Output {
