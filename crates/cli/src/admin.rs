@@ -16,8 +16,20 @@ use phonelogin_core::store::Store;
 
 use crate::Global;
 
-/// Reads the server secret, creating it (mode 0600) when the file does not exist.
+/// Reads the server secret, creating it (mode 0600) when the file does not exist. A file that
+/// its group or others may read is refused: whoever reads it can forge every PIN check.
 fn secret(path: &Path) -> Result<ServerSecret, String> {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        return Err(format!(
+            "the server secret {} can be read by other users (mode {:o}); make it private with: chmod 600 {}",
+            path.display(),
+            meta.permissions().mode() & 0o777,
+            path.display()
+        ));
+    }
     match std::fs::read_to_string(path) {
         Ok(text) => ServerSecret::from_hex(&text)
             .ok_or_else(|| format!("{} is not a phonelogin secret (64 hex digits)", path.display())),
@@ -195,7 +207,12 @@ pub enum UserCmd {
     Show {
         phone: String,
     },
+    /// Deactivate: ends the user's pending logins, revokes their tokens, removes their devices.
     Deactivate {
+        phone: String,
+    },
+    /// Lift the enrollment lock of a number (10 wrong one-time codes in 24 hours lock it).
+    Unlock {
         phone: String,
     },
     /// Move a user to a new phone number; merchants keep seeing the same `sub`.
@@ -274,6 +291,15 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
             } else {
                 Err("no such user".into())
             }
+        }
+        UserCmd::Unlock { phone } => {
+            let phone = phone_of(&phone)?;
+            if store.unlock_enrollment_number(phone.as_str()).await.map_err(|e| e.to_string())? {
+                println!("enrollment for {phone} is unlocked");
+            } else {
+                println!("enrollment for {phone} was not locked");
+            }
+            Ok(())
         }
     }
 }

@@ -3,6 +3,7 @@
 mod admin;
 mod admin_token;
 mod config;
+mod devices;
 mod login;
 mod serve;
 
@@ -42,6 +43,9 @@ pub enum Command {
     /// Manage users.
     #[command(subcommand)]
     User(admin::UserCmd),
+    /// Manage users' devices (the enrolled apps).
+    #[command(subcommand)]
+    Device(devices::DeviceCmd),
     /// Import a fixtures JSON file (idempotent).
     Import { file: PathBuf },
     /// Manage ID-token signing keys.
@@ -84,6 +88,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Config(c) => config::run(c),
         Command::Client(c) => admin::client(&cli.global, c).await,
         Command::User(c) => admin::user(&cli.global, c).await,
+        Command::Device(c) => devices::device(&cli.global, c).await,
         Command::Import { file } => admin::import(&cli.global, &file).await,
         Command::Keys(c) => admin::keys(&cli.global, c).await,
         Command::Outbox => admin::outbox(&cli.global).await,

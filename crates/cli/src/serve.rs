@@ -14,6 +14,7 @@ use phonelogin_core::notify::Notifier;
 use phonelogin_server::AppState;
 use phonelogin_server::demo;
 use phonelogin_server::events::{Hub, LocalNotifier};
+use phonelogin_server::serve::{HttpLimits, serve};
 use phonelogin_store::postgres::PgEvents;
 
 use crate::Global;
@@ -48,6 +49,16 @@ pub struct ServeArgs {
     /// Log format: text or json.
     #[arg(long, env = "PHONELOGIN_LOG_FORMAT", default_value = "text")]
     pub log_format: String,
+    /// Take the client address (for the per-address enrollment limit) from the left-most
+    /// X-Forwarded-For header: only behind a proxy that sets it.
+    #[arg(long, env = "PHONELOGIN_TRUST_PROXY")]
+    pub trust_proxy: bool,
+    /// Days to keep ended login requests, codes, tokens and sent messages (the audit log is kept).
+    #[arg(long, env = "PHONELOGIN_RETENTION", default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..))]
+    pub retention: i64,
+    /// Open HTTP connections at most; past it new ones wait.
+    #[arg(long, env = "PHONELOGIN_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
 }
 
 fn parse_version(s: &str) -> Result<AppVersion, String> {
@@ -71,6 +82,14 @@ fn init_logging(format: &str) {
 pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     init_logging(&args.log_format);
     let dev = args.dev || args.demo;
+    if dev && !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "--dev and --demo show one-time codes and demo secrets: they serve only on a loopback address, not {} \
+             (use --listen 127.0.0.1:{})",
+            args.listen,
+            args.listen.port()
+        ));
+    }
     let (store, keys) = open(global).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     phonelogin_server::ensure_signing_key(store.as_ref(), &keys, args.signing_alg, clock.now())
@@ -93,7 +112,10 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     } else {
         Arc::new(LocalNotifier(hub.clone()))
     };
-    let state = Arc::new(AppState::new(store, clock.clone(), keys, settings, &public_url, notifier, hub));
+    let mut state = AppState::new(store.clone(), clock.clone(), keys, settings, &public_url, notifier, hub);
+    state.trust_proxy = args.trust_proxy;
+    let state = Arc::new(state);
+    phonelogin_server::retention::spawn(store, clock.clone(), args.retention);
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -104,11 +126,18 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     if demo.is_some() {
         print_demo_banner(&public_url);
     }
+    let streams = state.streams.clone();
     let mut router = phonelogin_server::router(state);
     if let Some(secret) = demo {
         router = router.merge(demo::router(&public_url, secret, clock));
     }
-    axum::serve(listener, router).with_graceful_shutdown(shutdown()).await.map_err(|e| e.to_string())
+    let limits = HttpLimits { max_connections: args.max_connections as usize, ..HttpLimits::default() };
+    serve(listener, router, limits, shutdown(), move || {
+        tracing::info!("stopping: closing event streams, finishing requests in flight");
+        streams.close_all();
+    })
+    .await;
+    Ok(())
 }
 
 /// Creates (or refreshes) the demo merchant and users; returns the demo client's new secret.

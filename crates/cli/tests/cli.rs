@@ -149,7 +149,7 @@ fn importing_fixtures_twice_changes_nothing() {
     let first = snapshot(&db);
     phonelogin(dir.path(), &["import", fixtures]);
     assert_eq!(snapshot(&db), first);
-    assert!(first.contains("client_id: \"club\"") && first.contains("pin_hash: \"$argon2id$"), "{first}");
+    assert!(first.contains("client_id: \"club\"") && first.contains("pin_hash: \"hmac-sha256$"), "{first}");
 }
 
 /// Everything imported, as stored: clients (with secret hashes), users, devices (with token and
@@ -164,4 +164,104 @@ fn snapshot(db: &str) -> String {
         }
         out
     })
+}
+
+/// Runs the binary expecting it to fail; returns its stderr.
+fn phonelogin_fails(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new(BIN).current_dir(dir).env_remove("PHONELOGIN_DATABASE_URL").args(args).output().unwrap();
+    assert!(!out.status.success(), "phonelogin {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_secret_file_others_can_read_is_refused_with_the_fix_and_the_database_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    phonelogin(dir.path(), &["client", "list"]);
+    let mode = std::fs::metadata(dir.path().join("phonelogin.db")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "the SQLite file is created private");
+    let secret = dir.path().join("phonelogin.secret");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let err = phonelogin_fails(dir.path(), &["client", "list"]);
+    assert!(err.contains("chmod 600") && err.contains("phonelogin.secret"), "{err}");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    phonelogin(dir.path(), &["client", "list"]);
+}
+
+#[test]
+fn dev_and_demo_refuse_a_non_loopback_address() {
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["--dev", "--demo"] {
+        let err = phonelogin_fails(dir.path(), &["serve", flag, "--listen", "0.0.0.0:0"]);
+        assert!(err.contains("loopback"), "{err}");
+    }
+}
+
+#[test]
+fn short_fixture_client_secrets_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.json");
+    std::fs::write(
+        &file,
+        r#"{"clients": [{"client_id": "c", "client_secret": "short", "name": "C", "scopes": ["openid"]}]}"#,
+    )
+    .unwrap();
+    let err = phonelogin_fails(dir.path(), &["import", file.to_str().unwrap()]);
+    assert!(err.contains("at least 32 characters"), "{err}");
+}
+
+#[test]
+fn device_and_unlock_commands_manage_a_users_devices() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
+    phonelogin(dir.path(), &["import", fixtures.to_str().unwrap()]);
+    let list = stdout(&phonelogin(dir.path(), &["device", "list", "4712345678"]));
+    assert!(list.contains("Ada's phone") && list.contains("active") && list.contains("PIN only"), "{list}");
+    let id = list.split('\t').next().unwrap().to_owned();
+    phonelogin(dir.path(), &["device", "unlock", &id]);
+    phonelogin(dir.path(), &["device", "revoke", &id]);
+    assert!(stdout(&phonelogin(dir.path(), &["device", "list", "4712345678"])).is_empty());
+    assert!(phonelogin_fails(dir.path(), &["device", "revoke", &id]).contains("no such device"));
+    assert!(stdout(&phonelogin(dir.path(), &["user", "unlock", "4712345678"])).contains("was not locked"));
+}
+
+#[test]
+fn sigterm_closes_the_event_streams_and_exits_within_ten_seconds() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let listen = format!("127.0.0.1:{port}");
+    let mut server = serve(dir.path(), &["--listen", &listen, "--fixtures", fixtures.to_str().unwrap()], &url);
+    let streams: Vec<_> = (0..2)
+        .map(|_| {
+            let r = reqwest::blocking::Client::new()
+                .get(format!("{url}/app-api/v1/events"))
+                .bearer_auth("ada-device-token")
+                .send()
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            std::thread::spawn(move || {
+                let mut r = r;
+                let mut sink = Vec::new();
+                let _ = r.read_to_end(&mut sink);
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    let kill = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "a clean exit: {status:?}");
+    for s in streams {
+        s.join().unwrap();
+    }
+    assert!(start.elapsed() < Duration::from_secs(5), "the streams were closed, not waited out: {:?}", start.elapsed());
 }

@@ -62,7 +62,7 @@ async fn backchannel(http: &reqwest::Client, node: &Node, extra: &[(&str, &str)]
     let mut form = vec![("login_hint", ADA), ("scope", "openid name")];
     form.extend_from_slice(extra);
     http.post(format!("{}/vipps-login-ciba/api/backchannel/authentication", node.url))
-        .basic_auth("shop", Some("shop-secret"))
+        .basic_auth("shop", Some("shop-secret-for-tests-0123456789abcdef"))
         .form(&form)
         .send()
         .await
@@ -77,7 +77,7 @@ async fn start(http: &reqwest::Client, node: &Node) -> String {
 async fn poll(http: &reqwest::Client, node: &Node, auth_req_id: &str) -> (u16, Value) {
     let r = http
         .post(format!("{}/access-management-1.0/access/oauth2/token", node.url))
-        .basic_auth("shop", Some("shop-secret"))
+        .basic_auth("shop", Some("shop-secret-for-tests-0123456789abcdef"))
         .form(&[("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", auth_req_id)])
         .send()
         .await
@@ -128,6 +128,8 @@ async fn three_nodes_on_one_database_behave_as_one_server() {
 
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("cluster.secret"), "ab".repeat(32)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path().join("cluster.secret"), std::fs::Permissions::from_mode(0o600)).unwrap();
     // All three start at once on an empty database: migrations and imports race.
     let mut nodes: Vec<Node> = (0..3).map(|_| start_node(dir.path(), &database_url)).collect();
     let http = reqwest::Client::new();

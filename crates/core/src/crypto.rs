@@ -1,6 +1,6 @@
 //! Secrets and what is derived from them: the server secret and its HKDF sub-keys, hashing of
-//! bearer secrets (SHA-256), PINs (argon2id with a pepper), pairwise subjects, random tokens.
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+//! bearer secrets (SHA-256), PINs (HMAC-SHA-256 with a pepper), pairwise subjects, random tokens.
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -117,26 +117,52 @@ impl DerivedKeys {
     }
 }
 
-/// PIN hashing: argon2id with light parameters, keyed with the pepper (spec §6).
+/// PIN verifiers (spec §6): HMAC-SHA-256 keyed with the pepper over a random salt and the
+/// PIN, stored as `hmac-sha256$<salt>$<mac>` (base64url). A 4–6 digit PIN falls to any hash
+/// once the pepper is known, so the pepper (never in the database), the atomic lockout and the
+/// device key are the defence, and a verification costs about a microsecond. Verifiers of the
+/// earlier form (argon2id PHC strings keyed with the same pepper) still verify, and are
+/// replaced on the next right PIN (`is_current`).
 #[derive(Clone)]
 pub struct PinHasher {
     pepper: [u8; 32],
 }
 
+const PIN_SCHEME: &str = "hmac-sha256$";
+
 impl PinHasher {
-    fn argon2(&self) -> Argon2<'_> {
-        // 1 MiB, 2 passes: about a millisecond. The pepper and the lockout carry the defence.
-        let params = Params::new(1024, 2, 1, None).unwrap_or_default();
-        Argon2::new_with_secret(&self.pepper, Algorithm::Argon2id, Version::V0x13, params).unwrap_or_default()
+    fn mac(&self, salt: &[u8], pin: &str) -> Vec<u8> {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.pepper).unwrap_or_else(|_| unreachable!());
+        m.update(salt);
+        m.update(pin.as_bytes());
+        m.finalize().into_bytes().to_vec()
     }
 
     pub fn hash(&self, pin: &str) -> String {
-        let salt = SaltString::generate(&mut OsRng);
-        self.argon2().hash_password(pin.as_bytes(), &salt).map(|h| h.to_string()).unwrap_or_default()
+        let mut salt = [0u8; 16];
+        OsRng.fill_bytes(&mut salt);
+        format!("{PIN_SCHEME}{}${}", URL_SAFE_NO_PAD.encode(salt), URL_SAFE_NO_PAD.encode(self.mac(&salt, pin)))
     }
 
-    pub fn verify(&self, pin: &str, phc: &str) -> bool {
-        PasswordHash::new(phc).is_ok_and(|h| self.argon2().verify_password(pin.as_bytes(), &h).is_ok())
+    /// Compares in constant time.
+    pub fn verify(&self, pin: &str, stored: &str) -> bool {
+        if let Some(rest) = stored.strip_prefix(PIN_SCHEME) {
+            let Some((salt, mac)) = rest.split_once('$') else { return false };
+            let (Ok(salt), Ok(mac)) = (URL_SAFE_NO_PAD.decode(salt), URL_SAFE_NO_PAD.decode(mac)) else { return false };
+            return self.mac(&salt, pin).ct_eq(&mac).into();
+        }
+        PasswordHash::new(stored).is_ok_and(|h| self.legacy_argon2().verify_password(pin.as_bytes(), &h).is_ok())
+    }
+
+    /// Whether a stored verifier is of the current form (else: replace it on a right PIN).
+    pub fn is_current(stored: &str) -> bool {
+        stored.starts_with(PIN_SCHEME)
+    }
+
+    /// The earlier verifier: argon2id, 1 MiB, 2 passes, keyed with the pepper.
+    fn legacy_argon2(&self) -> Argon2<'_> {
+        let params = Params::new(1024, 2, 1, None).unwrap_or_default();
+        Argon2::new_with_secret(&self.pepper, Algorithm::Argon2id, Version::V0x13, params).unwrap_or_default()
     }
 }
 
@@ -192,16 +218,31 @@ fn hex(bytes: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::{PasswordHasher, SaltString};
 
     #[test]
     fn pin_hash_verifies_only_with_the_same_pepper() {
         let a = ServerSecret::generate().keys();
         let b = ServerSecret::generate().keys();
         let h = a.pin.hash("1234");
-        assert!(h.starts_with("$argon2id$"));
+        assert!(h.starts_with("hmac-sha256$") && PinHasher::is_current(&h));
+        assert_ne!(h, a.pin.hash("1234"), "salted");
+        assert!(!h.contains("1234"));
         assert!(a.pin.verify("1234", &h));
         assert!(!a.pin.verify("1235", &h));
         assert!(!b.pin.verify("1234", &h));
+        assert!(!a.pin.verify("1234", "hmac-sha256$broken"));
+    }
+
+    #[test]
+    fn legacy_argon2_verifiers_still_verify_and_are_not_current() {
+        let a = ServerSecret::generate().keys();
+        let salt = SaltString::generate(&mut OsRng);
+        let old = a.pin.legacy_argon2().hash_password(b"4321", &salt).unwrap().to_string();
+        assert!(old.starts_with("$argon2id$") && !PinHasher::is_current(&old));
+        assert!(a.pin.verify("4321", &old));
+        assert!(!a.pin.verify("4322", &old));
+        assert!(!ServerSecret::generate().keys().pin.verify("4321", &old));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use crate::clock::UnixTime;
 use crate::crypto::{PinHasher, random_id, random_token, sha256_hex, valid_pin};
 use crate::delegated::DelegatedConsentForm;
+use crate::device_key::DevicePublicKey;
 use crate::model::{Address, AuthMethod, Client, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
 use crate::msisdn::Msisdn;
 use crate::scope::ScopeSet;
@@ -58,6 +59,9 @@ pub struct UserSpec {
     pub devices: Vec<DeviceSpec>,
 }
 
+/// A fixed client secret is at least this long (spec §8): shorter ones are guessable.
+pub const MIN_FIXED_SECRET: usize = 32;
+
 fn yes() -> bool {
     true
 }
@@ -70,6 +74,9 @@ pub struct DeviceSpec {
     #[serde(default = "default_version")]
     pub app_version: String,
     pub device_token: Option<String>,
+    /// The public JWK (EC P-256) of the device key; without one the device decides with its
+    /// PIN alone.
+    pub public_key: Option<serde_json::Value>,
 }
 
 fn default_version() -> String {
@@ -145,6 +152,9 @@ pub fn client_record(
     if let Some(form) = &spec.delegated_consents {
         form.validate().map_err(bad)?;
     }
+    if spec.client_secret.as_ref().is_some_and(|s| s.chars().count() < MIN_FIXED_SECRET) {
+        return Err(bad(format!("a fixed client_secret must have at least {MIN_FIXED_SECRET} characters")));
+    }
     let (secret_hash, generated) = match (&spec.client_secret, existing) {
         (Some(s), _) => (sha256_hex(s), None),
         (None, Some(e)) => (e.secret_hash.clone(), None),
@@ -218,8 +228,20 @@ pub async fn import_user(
             Some(o) if pins.verify(&d.pin, &o.pin_hash) => o.pin_hash.clone(),
             _ => pins.hash(&d.pin),
         };
-        let unchanged =
-            old.is_some_and(|o| o.token_hash == token_hash && o.pin_hash == pin_hash && o.app_version == d.app_version);
+        let public_key = match &d.public_key {
+            Some(jwk) => Some(
+                DevicePublicKey::from_jwk(jwk)
+                    .ok_or_else(|| bad("a device public_key must be the public JWK of an EC P-256 key"))?
+                    .to_jwk_string(),
+            ),
+            None => None,
+        };
+        let unchanged = old.is_some_and(|o| {
+            o.token_hash == token_hash
+                && o.pin_hash == pin_hash
+                && o.app_version == d.app_version
+                && o.public_key == public_key
+        });
         if !unchanged {
             store
                 .upsert_device(&Device {
@@ -232,6 +254,8 @@ pub async fn import_user(
                     failed_pins: 0,
                     locked: false,
                     created_at: now,
+                    public_key,
+                    last_used_at: None,
                 })
                 .await?;
         }

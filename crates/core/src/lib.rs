@@ -10,6 +10,7 @@ pub mod clock;
 pub mod consent;
 pub mod crypto;
 pub mod delegated;
+pub mod device_key;
 pub mod error;
 pub mod fixtures;
 pub mod grant;

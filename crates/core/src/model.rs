@@ -103,10 +103,14 @@ pub struct Device {
     pub name: String,
     /// SHA-256 of the device token, hex.
     pub token_hash: String,
-    /// argon2id PHC string, keyed with the pepper.
+    /// The PIN verifier, keyed with the pepper (`crypto::PinHasher`).
     pub pin_hash: String,
     pub app_version: String,
     pub failed_pins: i64,
     pub locked: bool,
     pub created_at: UnixTime,
+    /// The public half of the app's device key (a JWK, EC P-256): every decision must be
+    /// signed with it. `None` for fixture devices, which decide with their PIN alone.
+    pub public_key: Option<String>,
+    pub last_used_at: Option<UnixTime>,
 }

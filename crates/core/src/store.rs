@@ -37,7 +37,9 @@ pub trait UserStore {
     /// Moves a user to a new phone number (same user id, so the same pairwise subjects);
     /// returns false when no user has `old`. Fails when `new` belongs to another user.
     async fn change_phone_number(&self, old: &Msisdn, new: &Msisdn) -> StoreResult<bool>;
-    /// Sets `active`; returns whether the user exists.
+    /// Sets `active`; returns whether the user exists. Deactivating also, in the same
+    /// transaction, ends the user's pending requests (rejected: the merchant's poll gets
+    /// `access_denied`), revokes their access tokens and removes their devices (spec §10).
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool>;
 }
 
@@ -45,28 +47,91 @@ pub trait UserStore {
 pub trait DeviceStore {
     /// The device with that token hash.
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>>;
-    /// Inserts, or replaces the device of the same user with the same name.
+    async fn device(&self, device_id: &str) -> StoreResult<Option<Device>>;
+    /// Inserts, or replaces the device of the same user with the same name (fixtures).
     async fn upsert_device(&self, device: &Device) -> StoreResult<()>;
+    /// Inserts a newly enrolled device only while the user has fewer than `max_devices` and no
+    /// device of the same name, in one atomic step (racing enrollments cannot exceed it);
+    /// false when nothing was inserted.
+    async fn insert_device(&self, device: &Device, max_devices: i64) -> StoreResult<bool>;
     /// The user's devices, oldest first.
     async fn devices(&self, user_id: &str) -> StoreResult<Vec<Device>>;
     /// The app versions of the user's devices.
     async fn app_versions(&self, user_id: &str) -> StoreResult<Vec<String>>;
-    /// Counts one wrong PIN in a single atomic update and locks the device when the count
-    /// reaches `lock_after`; returns (failed PINs in a row, locked).
-    async fn record_wrong_pin(&self, device_id: &str, lock_after: i64) -> StoreResult<(i64, bool)>;
-    /// Resets the wrong-PIN count after a right PIN (no write when already zero).
-    async fn reset_wrong_pins(&self, device_id: &str) -> StoreResult<()>;
+    /// Counts one PIN attempt and checks the lock in one atomic statement, before the PIN is
+    /// compared: `None` when the device is locked or already has `max_tries` attempts counted
+    /// (so racing attempts past the limit are refused, never compared); else the count.
+    async fn count_pin_try(&self, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>>;
+    /// Settles a counted attempt. A right PIN resets the count (and stores `upgraded`, a new
+    /// verifier, when given); a wrong one locks the device once the count reached `max_tries`.
+    /// Returns whether the device is now locked.
+    async fn settle_pin_try(
+        &self,
+        device_id: &str,
+        right: bool,
+        max_tries: i64,
+        upgraded: Option<&str>,
+    ) -> StoreResult<bool>;
+    /// Records that the device was used at `now`.
+    async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()>;
+    /// Removes the device; its token stops working. False when there was none.
+    async fn delete_device(&self, device_id: &str) -> StoreResult<bool>;
+    /// Unlocks a PIN-locked device and clears its count. False when there was none.
+    async fn unlock_device(&self, device_id: &str) -> StoreResult<bool>;
 }
 
-/// A pending enrollment of a new device.
+/// An enrollment: a one-time code for a phone number. `user_id` is `None` when no active user
+/// has the number: such a code is never sent and never matches, but it is counted and limited
+/// like any other, so that nobody learns whether a number has an account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Enrollment {
     pub enrollment_id: String,
-    pub user_id: String,
+    pub phone_number: String,
+    pub user_id: Option<String>,
     pub code_hash: String,
+    /// The address that started it (the per-address limit).
+    pub client_addr: String,
+    pub created_at: UnixTime,
     pub expires_at: UnixTime,
     pub attempts: i64,
     pub used: bool,
+    /// A newer code for the same number replaced it.
+    pub voided: bool,
+}
+
+/// What a rate limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LimitKey {
+    PhoneNumber,
+    ClientAddr,
+}
+
+/// At most `max` enrollments started per `window` seconds for one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    pub key: LimitKey,
+    pub max: i64,
+    pub window: i64,
+}
+
+/// The per-number guard on code guesses: `max_tries` compared codes per `window` seconds;
+/// the `max_tries`-th wrong one locks the number's enrollment for `lock_for` seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeGuard {
+    pub max_tries: i64,
+    pub window: i64,
+    pub lock_for: i64,
+}
+
+/// A code guess, counted before the code is compared.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeTry {
+    /// No such enrollment.
+    Unknown,
+    /// The number's enrollment is locked (or its guesses are used up) until then.
+    Locked { until: UnixTime },
+    /// Counted: the enrollment after the count, and the number's guesses in its window.
+    Counted { enrollment: Enrollment, tries: i64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -79,15 +144,38 @@ pub struct OutboxMessage {
 
 #[async_trait]
 pub trait EnrollmentStore {
-    async fn insert_enrollment(&self, e: &Enrollment) -> StoreResult<()>;
-    /// Counts one verification attempt atomically and returns the enrollment as it is after
-    /// the count, or `None` when unknown.
-    async fn attempt_enrollment(&self, enrollment_id: &str) -> StoreResult<Option<Enrollment>>;
-    /// Marks it used; returns false when it already was (a racing verification won).
-    async fn consume_enrollment(&self, enrollment_id: &str) -> StoreResult<bool>;
+    /// Starts an enrollment under `limits`, atomically: when any limit is reached nothing is
+    /// written and the answer is the time a new one would be allowed; otherwise the number's
+    /// earlier unused codes are voided and this one is inserted.
+    async fn start_enrollment(
+        &self,
+        e: &Enrollment,
+        limits: &[RateLimit],
+        now: UnixTime,
+    ) -> StoreResult<Option<UnixTime>>;
+    /// Counts one guess of the enrollment's code, for the code (`attempts`) and for its number
+    /// (`guard`), atomically and before any comparison.
+    async fn count_code_try(&self, enrollment_id: &str, guard: &CodeGuard, now: UnixTime) -> StoreResult<CodeTry>;
+    /// After a wrong guess that brought the number to `guard.max_tries`: locks the number's
+    /// enrollment until `until`.
+    async fn lock_enrollment_number(&self, phone_number: &str, until: UnixTime) -> StoreResult<()>;
+    /// After a right guess: gives the guess back to the code and its number, and with
+    /// `consume` marks the code used; false when it was used already (a racing verification won).
+    async fn right_code(&self, enrollment_id: &str, consume: bool) -> StoreResult<bool>;
+    /// Lifts the number's enrollment lock and forgets its guesses; false when there was none.
+    async fn unlock_enrollment_number(&self, phone_number: &str) -> StoreResult<bool>;
     /// Dev-only SMS outbox.
     async fn push_outbox(&self, m: &OutboxMessage) -> StoreResult<()>;
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>>;
+}
+
+/// Deletes what ended long ago (spec §10, `--retention`).
+#[async_trait]
+pub trait RetentionStore {
+    /// Deletes at most `batch` rows of each kind that ended before `before`: login requests
+    /// decided or expired, enrollments, access tokens, dev outbox messages. Returns how many
+    /// rows went; the caller repeats until none. On a cluster, one node at a time does it.
+    async fn purge(&self, before: UnixTime, batch: i64) -> StoreResult<u64>;
 }
 
 /// A request to persist, with the hash of its `auth_req_id`.
@@ -146,7 +234,8 @@ pub enum CodeExchange {
 #[async_trait]
 pub trait LoginRequestStore {
     /// Inserts the request only if the user has fewer than `max_pending` undecided,
-    /// unexpired requests at `now` — one atomic statement, so racing inserts cannot exceed it.
+    /// unexpired requests from this request's client at `now` — atomically, so racing inserts
+    /// cannot exceed it.
     async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
     -> StoreResult<Insert>;
     /// The token poll, in one round trip: finds the request by `auth_req_id` hash and client,
@@ -297,6 +386,7 @@ pub trait Store:
     + KeyStore
     + AdminStore
     + ProvisioningStore
+    + RetentionStore
     + Send
     + Sync
 {
@@ -313,6 +403,7 @@ impl<T> Store for T where
         + KeyStore
         + AdminStore
         + ProvisioningStore
+        + RetentionStore
         + Send
         + Sync
 {

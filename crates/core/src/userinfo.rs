@@ -20,7 +20,8 @@ pub async fn handle(
         .await?
         .filter(|t| now < t.expires_at)
         .ok_or(OAuthError::InvalidToken)?;
-    let user = store.user(&token.user_id).await?.ok_or(OAuthError::InvalidToken)?;
+    // A deactivated user's tokens stop working at once (spec §10).
+    let user = store.user(&token.user_id).await?.filter(|u| u.active).ok_or(OAuthError::InvalidToken)?;
     let client = store.client(&token.client_id).await?.ok_or(OAuthError::InvalidToken)?;
     let mut claims = Map::new();
     claims.insert("sub".into(), keys.pairwise_sub(&user.user_id, &client.sector).into());

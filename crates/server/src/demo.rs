@@ -81,13 +81,14 @@ pub fn router(public_url: &str, secret: String, clock: Arc<dyn Clock>) -> Router
         clock,
         logins: Mutex::default(),
     });
-    Router::new()
+    let router = Router::new()
         .route("/demo/pos", get(|| async { crate::web::file("demo/pos.html") }))
         .route("/demo/{file}", get(|Path(f): Path<String>| async move { crate::web::file(&format!("demo/{f}")) }))
         .route("/demo/api/logins", axum::routing::post(start))
         .route("/demo/api/logins/{id}", get(status))
         .route(WELCOME, get(welcome))
-        .with_state(merchant)
+        .with_state(merchant);
+    crate::hardening::harden(router)
 }
 
 #[derive(Deserialize)]

@@ -74,10 +74,11 @@ impl From<AppError> for AppResponse {
 
 fn app_status(e: &AppError) -> StatusCode {
     match e {
-        AppError::InvalidToken => StatusCode::UNAUTHORIZED,
+        AppError::InvalidToken | AppError::DeviceLocked | AppError::InvalidSignature => StatusCode::UNAUTHORIZED,
         AppError::NotFound | AppError::UnknownUser => StatusCode::NOT_FOUND,
-        AppError::DeviceLocked => StatusCode::LOCKED,
-        AppError::RequestClosed => StatusCode::CONFLICT,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+        AppError::RequestClosed | AppError::TooManyDevices => StatusCode::CONFLICT,
+        AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::WrongPin { .. }
         | AppError::ConsentRequired
@@ -100,8 +101,14 @@ impl IntoResponse for AppResponse {
             body["attempts_left"] = attempts_left.into();
         }
         let mut r = json_error(app_status(&e), body);
-        if e == AppError::InvalidToken {
-            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        match e {
+            AppError::InvalidToken | AppError::DeviceLocked => {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            AppError::TooManyRequests { retry_after } => {
+                r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            }
+            _ => {}
         }
         r
     }
@@ -190,6 +197,15 @@ impl IntoResponse for ScimResponse {
 /// The media type of SCIM messages.
 pub const SCIM_JSON: &str = "application/scim+json";
 
+/// A request body over the limit: `413` with the JSON error body (and `no-store`) that both
+/// the OAuth endpoints and the App API use.
+pub fn payload_too_large() -> Response {
+    json_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        json!({"error": "invalid_request", "error_description": "the request body is larger than 64 KiB"}),
+    )
+}
+
 /// Unknown paths: a JSON 404 rather than an empty body.
 pub async fn not_found() -> Response {
     json_error(StatusCode::NOT_FOUND, json!({"error": "not_found", "error_description": "no such endpoint"}))
@@ -254,12 +270,18 @@ mod tests {
             (AppError::InvalidToken, 401),
             (AppError::NotFound, 404),
             (AppError::WrongPin { attempts_left: 3 }, 400),
-            (AppError::DeviceLocked, 423),
+            (AppError::DeviceLocked, 401),
+            (AppError::InvalidSignature, 401),
             (AppError::RequestClosed, 409),
+            (AppError::TooManyDevices, 409),
             (AppError::ConsentRequired, 400),
+            (AppError::InvalidCode, 400),
+            (AppError::TooManyRequests { retry_after: 7 }, 429),
         ] {
             assert_eq!(AppResponse(e).into_response().status().as_u16(), status);
         }
+        let r = AppResponse(AppError::TooManyRequests { retry_after: 7 }).into_response();
+        assert_eq!(r.headers()[header::RETRY_AFTER], "7");
     }
 
     #[test]

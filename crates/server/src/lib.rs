@@ -5,11 +5,15 @@ pub mod app_api;
 pub mod demo;
 pub mod error;
 pub mod events;
+pub mod hardening;
 pub mod health;
 pub mod oidc;
 pub mod paths;
+pub mod retention;
 pub mod scim;
+pub mod serve;
 pub mod state;
+pub mod streams;
 pub mod web;
 
 use std::sync::Arc;
@@ -38,10 +42,13 @@ pub async fn ensure_signing_key(
 }
 
 pub fn router(state: SharedState) -> Router {
-    use app_api::{consents, enrollment, events, requests};
+    use app_api::{consents, devices, enrollment, events, requests};
     let app_api = Router::new()
         .route("/enrollments", post(enrollment::start))
+        .route("/enrollments/{id}/check", post(enrollment::check))
         .route("/enrollments/{id}/verify", post(enrollment::verify))
+        .route("/devices", get(devices::list))
+        .route("/devices/{id}", axum::routing::delete(devices::remove))
         .route("/dev/outbox", get(enrollment::outbox))
         .route("/me", get(requests::me))
         .route("/events", get(events::stream))
@@ -51,7 +58,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
         .route("/consents/{client_id}", axum::routing::delete(consents::revoke));
-    Router::new()
+    let router = Router::new()
         .route(paths::DISCOVERY, get(oidc::discovery::openid_configuration))
         .route(paths::JWKS, get(oidc::discovery::jwks))
         .route(paths::BACKCHANNEL, post(oidc::backchannel::handle))
@@ -68,8 +75,8 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::READYZ, get(health::readyz))
         .route(paths::METRICS, get(health::metrics_text))
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn(health::track))
-        .with_state(state)
+        .with_state(state);
+    hardening::harden(router).layer(axum::middleware::from_fn(health::track))
 }
 
 /// Builds the shared state with the single-node notifier.

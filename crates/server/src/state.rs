@@ -26,6 +26,10 @@ pub struct AppState {
     pub settings: Settings,
     pub notifier: Arc<dyn Notifier>,
     pub hub: crate::events::Hub,
+    /// This node's open event streams.
+    pub streams: crate::streams::Streams,
+    /// Take the client address from the left-most `X-Forwarded-For` (`--trust-proxy`).
+    pub trust_proxy: bool,
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
@@ -53,6 +57,8 @@ impl AppState {
             settings,
             notifier,
             hub,
+            streams: crate::streams::Streams::default(),
+            trust_proxy: false,
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
             clients: RwLock::default(),

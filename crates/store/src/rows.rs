@@ -95,8 +95,7 @@ pub(crate) fn user(row: &impl Fields) -> StoreResult<User> {
     })
 }
 
-pub(crate) const DEVICE_COLS: &str =
-    "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at";
+pub(crate) const DEVICE_COLS: &str = "device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at, public_key, last_used_at";
 
 pub(crate) fn device(row: &impl Fields) -> StoreResult<Device> {
     Ok(Device {
@@ -109,17 +108,26 @@ pub(crate) fn device(row: &impl Fields) -> StoreResult<Device> {
         failed_pins: row.int("failed_pins")?,
         locked: row.flag("locked")?,
         created_at: row.int("created_at")?,
+        public_key: row.opt_text("public_key")?,
+        last_used_at: row.opt_int("last_used_at")?,
     })
 }
+
+pub(crate) const ENROLLMENT_COLS: &str =
+    "enrollment_id, phone_number, user_id, code_hash, client_addr, created_at, expires_at, attempts, used, voided";
 
 pub(crate) fn enrollment(row: &impl Fields) -> StoreResult<Enrollment> {
     Ok(Enrollment {
         enrollment_id: row.text("enrollment_id")?,
-        user_id: row.text("user_id")?,
+        phone_number: row.text("phone_number")?,
+        user_id: row.opt_text("user_id")?,
         code_hash: row.text("code_hash")?,
+        client_addr: row.text("client_addr")?,
+        created_at: row.int("created_at")?,
         expires_at: row.int("expires_at")?,
         attempts: row.int("attempts")?,
         used: row.flag("used")?,
+        voided: row.flag("voided")?,
     })
 }
 

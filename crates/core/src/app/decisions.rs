@@ -9,6 +9,7 @@ use crate::clock::UnixTime;
 use crate::consent::{after_grant, needs_consent};
 use crate::crypto::{PinHasher, random_token, sha256_hex};
 use crate::delegated::{DelegatedAnswers, Language};
+use crate::device_key::{DevicePublicKey, decision_message};
 use crate::login_request::{CODE_LIFETIME, Flow, decide};
 use crate::model::Device;
 use crate::scope::Scope;
@@ -24,6 +25,46 @@ pub struct ApproveInput {
     /// The language the form was shown in.
     #[serde(default)]
     pub language: Language,
+    /// base64url ES256 signature by the device key (`device_key::decision_message`).
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RejectInput {
+    #[serde(default)]
+    pub signature: Option<String>,
+}
+
+/// A device with a key must sign the decision (spec §10); checked before anything is counted
+/// or changed. Fixture devices without a key decide with their PIN alone.
+fn check_signature(device: &Device, request_id: &str, approve: bool, signature: Option<&str>) -> Result<(), AppError> {
+    let Some(stored) = &device.public_key else { return Ok(()) };
+    let key = DevicePublicKey::from_stored(stored).ok_or(AppError::InvalidSignature)?;
+    let message = decision_message(request_id, approve);
+    if signature.is_some_and(|sig| key.verifies(message.as_bytes(), sig)) {
+        Ok(())
+    } else {
+        Err(AppError::InvalidSignature)
+    }
+}
+
+/// The PIN (spec §6, §10): the attempt is counted, and the lock checked, in one atomic step
+/// before the PIN is compared, so parallel guesses past the limit are never compared.
+async fn check_pin(store: &dyn Store, pins: &PinHasher, device: &Device, pin: &str) -> Result<(), AppError> {
+    let Some(count) = store.count_pin_try(&device.device_id, MAX_WRONG_PINS).await? else {
+        // Locked, or every try left is being compared right now by racing calls.
+        let locked = store.device(&device.device_id).await?.is_none_or(|d| d.locked);
+        return Err(if locked { AppError::DeviceLocked } else { AppError::TooManyRequests { retry_after: 1 } });
+    };
+    let right = pins.verify(pin, &device.pin_hash);
+    let upgraded = (right && !PinHasher::is_current(&device.pin_hash)).then(|| pins.hash(pin));
+    let locked = store.settle_pin_try(&device.device_id, right, MAX_WRONG_PINS, upgraded.as_deref()).await?;
+    match (right, locked) {
+        (true, _) => Ok(()),
+        (false, true) => Err(AppError::DeviceLocked),
+        (false, false) => Err(AppError::WrongPin { attempts_left: (MAX_WRONG_PINS - count).max(0) }),
+    }
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -46,8 +87,8 @@ fn with_query(uri: &str, params: &[(&str, Option<&str>)]) -> String {
     format!("{uri}{sep}{}", q.finish())
 }
 
-/// Approves a pending request of the device's user: PIN, consent, delegated consents, then
-/// one atomic transition. Any refusal changes nothing but the wrong-PIN count.
+/// Approves a pending request of the device's user: signature, PIN, consent, delegated
+/// consents, then one atomic transition. Any refusal changes nothing but the PIN count.
 pub async fn approve(
     store: &dyn Store,
     pins: &PinHasher,
@@ -57,21 +98,9 @@ pub async fn approve(
     now: UnixTime,
 ) -> Result<Outcome, AppError> {
     let request = own_request(store, device, id).await?;
-    if device.locked {
-        return Err(AppError::DeviceLocked);
-    }
     decide(request.state_at(now), true).ok_or(AppError::RequestClosed)?;
-    if !pins.verify(&input.pin, &device.pin_hash) {
-        let (wrong, locked) = store.record_wrong_pin(&device.device_id, MAX_WRONG_PINS).await?;
-        return Err(if locked {
-            AppError::DeviceLocked
-        } else {
-            AppError::WrongPin { attempts_left: MAX_WRONG_PINS - wrong }
-        });
-    }
-    if device.failed_pins > 0 {
-        store.reset_wrong_pins(&device.device_id).await?;
-    }
+    check_signature(device, &request.id, true, input.signature.as_deref())?;
+    check_pin(store, pins, device, &input.pin).await?;
     let client = merchant_of(store, &request).await?;
     let granted = store.consent(&request.user_id, &client.sector).await?.map(|c| c.scopes);
     let needs = needs_consent(&request.scopes, granted.as_ref());
@@ -109,9 +138,16 @@ pub async fn approve(
 }
 
 /// Rejects a pending request; the merchant's next poll gets `access_denied`.
-pub async fn reject(store: &dyn Store, device: &Device, id: &str, now: UnixTime) -> Result<Outcome, AppError> {
+pub async fn reject(
+    store: &dyn Store,
+    device: &Device,
+    id: &str,
+    input: &RejectInput,
+    now: UnixTime,
+) -> Result<Outcome, AppError> {
     let request = own_request(store, device, id).await?;
     decide(request.state_at(now), false).ok_or(AppError::RequestClosed)?;
+    check_signature(device, &request.id, false, input.signature.as_deref())?;
     if !store.reject_login_request(&request.id, now).await? {
         return Err(AppError::RequestClosed);
     }

@@ -2,13 +2,16 @@
 //! here; enrollment, the views of a login request, decisions (approve, reject), consents.
 mod consents;
 mod decisions;
+mod devices;
 mod enrollment;
 mod views;
 
 pub use consents::{ConsentView, consents, revoke};
-pub use decisions::{ApproveInput, Outcome, approve, reject};
+pub use decisions::{ApproveInput, Outcome, RejectInput, approve, reject};
+pub use devices::{DeviceView, devices, remove_device};
 pub use enrollment::{
-    ENROLLMENT_LIFETIME, MAX_CODE_ATTEMPTS, Started, VerifyInput, start_enrollment, verify_enrollment,
+    CODE_GUARD, CheckInput, ENROLLMENT_LIFETIME, Enrolled, MAX_CODE_ATTEMPTS, MAX_DEVICES, START_LIMITS, Started,
+    VerifyInput, check_code, start_enrollment, verify_enrollment,
 };
 pub use views::{LoginRequestView, Me, Merchant, ScopeView, build_view, me, open_requests, view};
 
@@ -38,6 +41,14 @@ pub enum AppError {
     RequestClosed,
     #[error("invalid_code")]
     InvalidCode,
+    #[error("invalid_signature")]
+    InvalidSignature,
+    #[error("too_many_requests")]
+    TooManyRequests { retry_after: i64 },
+    #[error("too_many_devices")]
+    TooManyDevices,
+    #[error("payload_too_large")]
+    PayloadTooLarge,
     #[error("invalid_pin")]
     InvalidPin,
     #[error("unknown_user")]
@@ -61,6 +72,10 @@ impl AppError {
             Self::RequiredConsentMissing => "required_consent_missing",
             Self::RequestClosed => "request_closed",
             Self::InvalidCode => "invalid_code",
+            Self::InvalidSignature => "invalid_signature",
+            Self::TooManyRequests { .. } => "too_many_requests",
+            Self::TooManyDevices => "too_many_devices",
+            Self::PayloadTooLarge => "invalid_request",
             Self::InvalidPin => "invalid_pin",
             Self::UnknownUser => "unknown_user",
             Self::InvalidPhoneNumber => "invalid_phone_number",
@@ -79,6 +94,12 @@ impl AppError {
             Self::RequiredConsentMissing => "every required consent must be accepted",
             Self::RequestClosed => "this login request was already approved, rejected or has expired",
             Self::InvalidCode => "the code is wrong, expired or already used",
+            Self::InvalidSignature => "the decision must be signed with this device's key",
+            Self::TooManyRequests { .. } => "too many attempts: try again later",
+            Self::PayloadTooLarge => "the request body is larger than 64 KiB",
+            Self::TooManyDevices => {
+                "this user has the most devices allowed: remove one in the app's Devices screen first"
+            }
             Self::InvalidPin => "the PIN must be 4 to 6 digits",
             Self::UnknownUser => "no active user has that phone number",
             Self::InvalidPhoneNumber => "the phone number must be digits in international form without +",
@@ -94,7 +115,12 @@ impl From<StoreError> for AppError {
     }
 }
 
-/// The device presenting this bearer token.
+/// The device presenting this bearer token; a locked device is refused like a removed one
+/// (spec §10), with its own error so the app can say why.
 pub async fn device(store: &dyn Store, token: &str) -> Result<Device, AppError> {
-    store.device_by_token(&sha256_hex(token)).await?.ok_or(AppError::InvalidToken)
+    let device = store.device_by_token(&sha256_hex(token)).await?.ok_or(AppError::InvalidToken)?;
+    if device.locked {
+        return Err(AppError::DeviceLocked);
+    }
+    Ok(device)
 }

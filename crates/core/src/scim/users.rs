@@ -11,6 +11,7 @@ use super::{DEFAULT_COUNT, MAX_RESULTS, ScimError, patch};
 use crate::clock::UnixTime;
 use crate::crypto::random_id;
 use crate::model::User;
+use crate::notify::{Event, Notifier};
 use crate::store::{ScimMeta, Store};
 
 /// One page of a list: `totalResults`, `startIndex` (1-based) and the resources.
@@ -84,7 +85,13 @@ pub async fn list(
 
 /// A new user; a number deleted through SCIM before is provisioned again on its old record
 /// (the same user id, so merchants see the same `sub`, as `user create` does).
-pub async fn create(store: &dyn Store, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
+pub async fn create(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    body: &Value,
+    now: UnixTime,
+    base: &str,
+) -> Result<Value, ScimError> {
     let (user, meta) = from_scim(body, None, &random_id(), now)?;
     if store.insert_user(&user).await? {
         store.set_scim_meta(&user.user_id, &meta).await?;
@@ -96,12 +103,19 @@ pub async fn create(store: &dyn Store, body: &Value, now: UnixTime, base: &str) 
         return Err(taken());
     }
     let (again, meta) = from_scim(body, Some(&old), &old.user_id, now)?;
-    save(store, &old, again, meta, base).await
+    save(store, notifier, &old, again, meta, base).await
 }
 
 /// Writes what a PUT or PATCH made of the user: a new number, the profile, then `active`
 /// through `set_user_active` (a deactivation's effects live there), then the SCIM record.
-async fn save(store: &dyn Store, old: &User, new: User, meta: ScimMeta, base: &str) -> Result<Value, ScimError> {
+async fn save(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    old: &User,
+    new: User,
+    meta: ScimMeta,
+    base: &str,
+) -> Result<Value, ScimError> {
     if old.phone_number != new.phone_number {
         if store.user_by_phone(&new.phone_number).await?.is_some() {
             return Err(ScimError::Uniqueness(format!("userName {} is taken", new.phone_number)));
@@ -111,26 +125,55 @@ async fn save(store: &dyn Store, old: &User, new: User, meta: ScimMeta, base: &s
         }
     }
     store.upsert_user(&User { active: old.active, ..new.clone() }).await?;
-    if new.active != old.active {
-        store.set_user_active(&new.phone_number, new.active).await?;
+    match (old.active, new.active) {
+        (true, false) => deactivate(store, notifier, &new).await?,
+        (false, true) => {
+            store.set_user_active(&new.phone_number, true).await?;
+        }
+        _ => {}
     }
     store.set_scim_meta(&new.user_id, &meta).await?;
     get(store, &new.user_id, base).await
 }
 
-pub async fn replace(store: &dyn Store, id: &str, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
+pub async fn replace(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    id: &str,
+    body: &Value,
+    now: UnixTime,
+    base: &str,
+) -> Result<Value, ScimError> {
     let (old, _) = live(store, id).await?;
     let (new, meta) = from_scim(body, Some(&old), id, now)?;
-    save(store, &old, new, meta, base).await
+    save(store, notifier, &old, new, meta, base).await
 }
 
-pub async fn patch(store: &dyn Store, id: &str, body: &Value, now: UnixTime, base: &str) -> Result<Value, ScimError> {
+pub async fn patch(
+    store: &dyn Store,
+    notifier: &dyn Notifier,
+    id: &str,
+    body: &Value,
+    now: UnixTime,
+    base: &str,
+) -> Result<Value, ScimError> {
     let (old, meta) = live(store, id).await?;
     let mut r = to_scim(&old, &meta, &location(base, id));
     patch::apply(&mut r, body, &canon)?;
     follow_new_number(&mut r, &old);
     let (new, meta) = from_scim(&r, Some(&old), id, now)?;
-    save(store, &old, new, meta, base).await
+    save(store, notifier, &old, new, meta, base).await
+}
+
+/// Deactivates through `set_user_active`, which ends the user's requests, revokes their tokens
+/// and removes their devices (PRODUCT §10); the removed devices' event streams are told.
+async fn deactivate(store: &dyn Store, notifier: &dyn Notifier, u: &User) -> Result<(), ScimError> {
+    let devices = store.devices(&u.user_id).await?;
+    store.set_user_active(&u.phone_number, false).await?;
+    for d in devices {
+        notifier.publish(Event::DeviceRemoved { user_id: d.user_id, device_id: d.device_id }).await;
+    }
+    Ok(())
 }
 
 /// A PATCH that changed only `userName` moves the phone numbers that held the old number.
@@ -150,9 +193,9 @@ fn follow_new_number(r: &mut Value, old: &User) {
 
 /// Deletes the user as PRODUCT §13 says: deactivated (so their devices are removed and their
 /// logins end), kept for the record, and 404 to SCIM from now on.
-pub async fn delete(store: &dyn Store, id: &str, now: UnixTime) -> Result<(), ScimError> {
+pub async fn delete(store: &dyn Store, notifier: &dyn Notifier, id: &str, now: UnixTime) -> Result<(), ScimError> {
     let (u, meta) = live(store, id).await?;
-    store.set_user_active(&u.phone_number, false).await?;
+    deactivate(store, notifier, &u).await?;
     store.set_scim_meta(id, &ScimMeta { deleted_at: Some(now), ..meta }).await?;
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! compares with the document.
 pub mod audit;
 pub mod clients;
+pub mod devices;
 pub mod guard;
 pub mod keys;
 pub mod openapi;
@@ -72,6 +73,9 @@ pub fn routes() -> Routes {
         .post("/clients/{id}/secret", clients::rotate_secret)
         .get("/keys", keys::list)
         .post("/keys/rotate", keys::rotate)
+        .get("/devices", devices::list)
+        .delete("/devices/{id}", devices::remove)
+        .post("/devices/{id}/unlock", devices::unlock)
         .get("/audit", audit::list)
 }
 

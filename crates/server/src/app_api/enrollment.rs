@@ -1,13 +1,16 @@
-//! Enrollment: a one-time code to the phone number, then code + PIN → a device token.
+//! Enrollment: a one-time code to the phone number, a check of the code, then code + PIN +
+//! device key give a device token. The same answer for every number (spec §10).
 use axum::Json;
 use axum::extract::{Path, State};
-use phonelogin_core::app::{self, AppError, VerifyInput};
+use axum::http::StatusCode;
+use phonelogin_core::app::{self, AppError, CheckInput, VerifyInput};
 use phonelogin_core::clock;
+use phonelogin_core::notify::Event;
 use phonelogin_core::store::OutboxMessage;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::AppJson;
+use super::{AppJson, ClientAddr};
 use crate::error::AppResponse;
 use crate::state::SharedState;
 
@@ -16,26 +19,42 @@ pub struct Start {
     phone_number: String,
 }
 
-pub async fn start(State(s): State<SharedState>, AppJson(input): AppJson<Start>) -> Result<Json<Value>, AppResponse> {
+pub async fn start(
+    State(s): State<SharedState>,
+    ClientAddr(addr): ClientAddr,
+    AppJson(input): AppJson<Start>,
+) -> Result<Json<Value>, AppResponse> {
     let now = s.clock.now();
-    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), now).await?;
-    let message = format!("Your phonelogin code is {}", started.code);
-    if s.settings.dev {
-        // Only --dev keeps or logs the code; otherwise it exists only as a hash.
-        tracing::info!(phone = %started.phone_number, code = %started.code, "dev SMS outbox");
-        s.store
-            .push_outbox(&OutboxMessage {
-                phone_number: started.phone_number.to_string(),
-                message,
-                code: started.code,
-                sent_at: now,
-            })
-            .await
-            .map_err(AppError::from)?;
-    } else {
-        tracing::warn!(phone = %started.phone_number, "no SMS sender is configured: the one-time code was not delivered");
+    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, now).await?;
+    if let Some(code) = started.code {
+        let message = format!("Your phonelogin code is {code}");
+        if s.settings.dev {
+            // Only --dev keeps or logs the code; otherwise it exists only as a hash.
+            tracing::info!(phone = %started.phone_number, code = %code, "dev SMS outbox");
+            s.store
+                .push_outbox(&OutboxMessage {
+                    phone_number: started.phone_number.to_string(),
+                    message,
+                    code,
+                    sent_at: now,
+                })
+                .await
+                .map_err(AppError::from)?;
+        } else {
+            tracing::warn!("no SMS sender is configured: a one-time code was not delivered");
+        }
     }
     Ok(Json(json!({"enrollment_id": started.enrollment_id, "expires_in": app::ENROLLMENT_LIFETIME})))
+}
+
+/// Checks the code before the user chooses a PIN (the guess counts toward the limits).
+pub async fn check(
+    State(s): State<SharedState>,
+    Path(id): Path<String>,
+    AppJson(input): AppJson<CheckInput>,
+) -> Result<StatusCode, AppResponse> {
+    app::check_code(s.store.as_ref(), &id, &input, s.clock.now()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn verify(
@@ -43,8 +62,10 @@ pub async fn verify(
     Path(id): Path<String>,
     AppJson(input): AppJson<VerifyInput>,
 ) -> Result<Json<Value>, AppResponse> {
-    let token = app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.clock.now()).await?;
-    Ok(Json(json!({"device_token": token})))
+    let enrolled = app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.clock.now()).await?;
+    let d = enrolled.device;
+    s.notifier.publish(Event::DeviceAdded { user_id: d.user_id, device_id: d.device_id.clone(), name: d.name }).await;
+    Ok(Json(json!({"device_token": enrolled.token, "device_id": d.device_id})))
 }
 
 /// `--dev` only: the SMS that would have been sent, newest first.

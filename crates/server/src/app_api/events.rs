@@ -2,6 +2,8 @@
 //! a login for its user starts, `login_request_closed` when one ends or expires. Each stream
 //! has one task that forwards its user's events, times the expiry of what it has shown, and
 //! every `RESYNC` compares with the database, so an event lost between nodes still arrives.
+//! A device holds at most 3 streams; a removed or locked device's streams close (at once on
+//! its event, at the latest on the next resync), and so do all when the server stops.
 use std::collections::BTreeMap;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -11,6 +13,7 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures_util::Stream;
 use phonelogin_core::app;
 use phonelogin_core::login_request::{State as RequestState, Status};
+use phonelogin_core::model::Device;
 use phonelogin_core::notify::Event;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
@@ -18,6 +21,7 @@ use tokio::time::Instant;
 use tokio_stream::wrappers::ReceiverStream;
 
 use super::AuthDevice;
+use crate::streams::Ticket;
 
 const RESYNC: Duration = Duration::from_secs(10);
 use crate::error::AppResponse;
@@ -28,7 +32,8 @@ pub async fn stream(
     AuthDevice(d): AuthDevice,
 ) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, AppResponse> {
     let (tx, rx) = mpsc::channel(64);
-    tokio::spawn(forward(s.clone(), s.hub.subscribe(), d.user_id, tx));
+    let ticket = s.streams.open(&d.device_id);
+    tokio::spawn(forward(s.clone(), s.hub.subscribe(), d, ticket, tx));
     Ok(Sse::new(ReceiverStream::new(rx)).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
@@ -36,9 +41,11 @@ pub async fn stream(
 async fn forward(
     s: SharedState,
     mut hub: broadcast::Receiver<Event>,
-    user_id: String,
+    device: Device,
+    mut ticket: Ticket,
     tx: mpsc::Sender<Result<SseEvent, Infallible>>,
 ) {
+    let user_id = device.user_id.clone();
     // Requests shown on this stream (or open when it connected), by the instant they expire.
     let mut shown: BTreeMap<String, Instant> = BTreeMap::new();
     let now = s.clock.now();
@@ -50,6 +57,8 @@ async fn forward(
         let next_expiry = shown.iter().min_by_key(|(_, at)| **at).map(|(id, at)| (id.clone(), *at));
         let event = tokio::select! {
             received = hub.recv() => match received {
+                Ok(Event::DeviceRemoved { device_id, .. }) if device_id == device.device_id => return,
+                Ok(Event::DeviceAdded { device_id, .. }) if device_id == device.device_id => continue,
                 Ok(e) if e.user_id() == user_id => e,
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
                 Err(broadcast::error::RecvError::Closed) => return,
@@ -62,6 +71,9 @@ async fn forward(
                 Event::LoginRequestClosed { user_id: user_id.clone(), request_id: id, reason: "expired" }
             }
             _ = resync.tick() => {
+                if !still_valid(&s, &device).await {
+                    return;
+                }
                 for event in missed(&s, &user_id, &shown).await {
                     let Some(sse) = render(&s, event, &mut shown).await else { continue };
                     if tx.send(Ok(sse)).await.is_err() {
@@ -71,6 +83,7 @@ async fn forward(
                 continue;
             }
             _ = tx.closed() => return,
+            () = ticket.closed() => return,
         };
         let Some(sse) = render(&s, event, &mut shown).await else { continue };
         if tx.send(Ok(sse)).await.is_err() {
@@ -101,6 +114,16 @@ async fn missed(s: &SharedState, user_id: &str, shown: &BTreeMap<String, Instant
     events
 }
 
+/// Whether the device may still listen: not removed, not locked (a decision made on another
+/// node, or by an admin command, reaches this stream here).
+async fn still_valid(s: &SharedState, device: &Device) -> bool {
+    match s.store.device_by_token(&device.token_hash).await {
+        Ok(found) => found.is_some_and(|d| !d.locked),
+        // A passing database error does not end the stream.
+        Err(_) => true,
+    }
+}
+
 async fn sleep_until(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -124,6 +147,12 @@ async fn render(s: &SharedState, event: Event, shown: &mut BTreeMap<String, Inst
                 .event("login_request_closed")
                 .json_data(json!({"id": request_id, "reason": reason}))
                 .ok()
+        }
+        Event::DeviceAdded { device_id, name, .. } => {
+            SseEvent::default().event("device_added").json_data(json!({"id": device_id, "name": name})).ok()
+        }
+        Event::DeviceRemoved { device_id, .. } => {
+            SseEvent::default().event("device_removed").json_data(json!({"id": device_id})).ok()
         }
     }
 }

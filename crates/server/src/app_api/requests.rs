@@ -1,7 +1,8 @@
 //! The user's login requests: list, show, approve, reject.
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use phonelogin_core::app::{self, ApproveInput, LoginRequestView, Outcome};
+use phonelogin_core::app::{self, AppError, ApproveInput, LoginRequestView, Outcome, RejectInput};
 use phonelogin_core::notify::Event;
 use serde_json::{Value, json};
 
@@ -38,7 +39,14 @@ pub async fn approve(
     Path(id): Path<String>,
     AppJson(input): AppJson<ApproveInput>,
 ) -> Result<Json<Outcome>, AppResponse> {
-    let outcome = app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await?;
+    let outcome = match app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await {
+        Err(AppError::DeviceLocked) => {
+            // Locked now: its streams close like a removed device's (spec §10).
+            s.notifier.publish(Event::DeviceRemoved { user_id: d.user_id, device_id: d.device_id }).await;
+            return Err(AppError::DeviceLocked.into());
+        }
+        other => other?,
+    };
     closed(&s, &d.user_id, &id, "approved").await;
     metrics::counter!("phonelogin_logins_approved_total").increment(1);
     Ok(Json(outcome))
@@ -48,8 +56,15 @@ pub async fn reject(
     State(s): State<SharedState>,
     AuthDevice(d): AuthDevice,
     Path(id): Path<String>,
+    body: Bytes,
 ) -> Result<Json<Outcome>, AppResponse> {
-    let outcome = app::reject(s.store.as_ref(), &d, &id, s.clock.now()).await?;
+    // The body (the signature) may be absent for a device without a key.
+    let input: RejectInput = if body.iter().all(u8::is_ascii_whitespace) {
+        RejectInput::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|_| AppError::InvalidRequest("the body must be a JSON object"))?
+    };
+    let outcome = app::reject(s.store.as_ref(), &d, &id, &input, s.clock.now()).await?;
     closed(&s, &d.user_id, &id, "rejected").await;
     Ok(Json(outcome))
 }

@@ -85,7 +85,7 @@ pub async fn search(State(s): State<SharedState>, ScimBody(body): ScimBody) -> R
 }
 
 pub async fn create(State(s): State<SharedState>, ScimBody(body): ScimBody) -> Result<Response> {
-    let created = users::create(s.store.as_ref(), &body, s.clock.now(), &base(&s)).await?;
+    let created = users::create(s.store.as_ref(), s.notifier.as_ref(), &body, s.clock.now(), &base(&s)).await?;
     let mut r = scim_json(201, created.clone());
     if let Some(Ok(location)) = created["meta"]["location"].as_str().map(HeaderValue::from_str) {
         r.headers_mut().insert(header::LOCATION, location);
@@ -105,14 +105,17 @@ pub async fn replace(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> Result<Response> {
-    Ok(scim_json(200, users::replace(s.store.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?))
+    Ok(scim_json(
+        200,
+        users::replace(s.store.as_ref(), s.notifier.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?,
+    ))
 }
 
 pub async fn patch(State(s): State<SharedState>, Path(id): Path<String>, ScimBody(body): ScimBody) -> Result<Response> {
-    Ok(scim_json(200, users::patch(s.store.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?))
+    Ok(scim_json(200, users::patch(s.store.as_ref(), s.notifier.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?))
 }
 
 pub async fn delete(State(s): State<SharedState>, Path(id): Path<String>) -> Result<impl IntoResponse> {
-    users::delete(s.store.as_ref(), &id, s.clock.now()).await?;
+    users::delete(s.store.as_ref(), s.notifier.as_ref(), &id, s.clock.now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }

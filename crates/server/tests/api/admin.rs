@@ -5,7 +5,7 @@ use phonelogin_core::admin::new_token;
 use reqwest::{Method, Response};
 use serde_json::{Value, json};
 
-use crate::helpers::{START, TestApp, assert_error, body, spawn_app};
+use crate::helpers::{OTHER, SHOP, START, TestApp, assert_error, body, spawn_app};
 
 /// A new admin token named `name`, as `phonelogin admin-token create` makes one.
 pub async fn admin_token(app: &TestApp, name: &str) -> String {
@@ -138,11 +138,11 @@ async fn racing_creations_of_one_client_id_make_one_client() {
 async fn rotating_a_secret_stops_the_old_one_at_once() {
     let app = spawn_app().await;
     let token = admin_token(&app, "ops").await;
-    assert_eq!(backchannel_status(&app, "shop", "shop-secret").await, 200);
+    assert_eq!(backchannel_status(&app, SHOP.0, SHOP.1).await, 200);
     let (s, b) = body(call(&app, &token, Method::POST, "/admin/v1/clients/shop/secret", None).await).await;
     assert_eq!(s, 200, "{b}");
     let new = b["client_secret"].as_str().unwrap();
-    assert_eq!(backchannel_status(&app, "shop", "shop-secret").await, 401);
+    assert_eq!(backchannel_status(&app, SHOP.0, SHOP.1).await, 401);
     assert_eq!(backchannel_status(&app, "shop", new).await, 200);
 }
 
@@ -151,7 +151,7 @@ async fn a_deleted_client_is_gone() {
     let app = spawn_app().await;
     let token = admin_token(&app, "ops").await;
     assert_eq!(call(&app, &token, Method::DELETE, "/admin/v1/clients/other", None).await.status(), 204);
-    assert_eq!(backchannel_status(&app, "other", "other-secret").await, 401);
+    assert_eq!(backchannel_status(&app, OTHER.0, OTHER.1).await, 401);
     assert_error(call(&app, &token, Method::DELETE, "/admin/v1/clients/other", None).await, 404, "not_found").await;
     assert_error(call(&app, &token, Method::GET, "/admin/v1/clients/other", None).await, 404, "not_found").await;
 }

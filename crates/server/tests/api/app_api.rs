@@ -4,98 +4,21 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn enroll(app: &TestApp, phone: &str, pin: &str) -> String {
-    let (s, b) = body(
-        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap(),
-    )
-    .await;
-    assert_eq!(s, 200, "{b}");
-    let enrollment = b["enrollment_id"].as_str().unwrap().to_owned();
-    let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
-    let code = outbox["messages"][0]["code"].as_str().unwrap().to_owned();
-    let verify = json!({"code": code, "pin": pin, "device_name": "Test phone", "app_version": "1.2.0"});
-    let (s, b) = body(
-        app.http
-            .post(app.url(&format!("/app-api/v1/enrollments/{enrollment}/verify")))
-            .json(&verify)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert_eq!(s, 200, "{b}");
-    b["device_token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn enrollment_with_the_one_time_code_gives_a_device_that_can_approve() {
     let app = spawn_with(Options { dev: true, ..Options::default() }).await;
-    let device = enroll(&app, "4511223344", "2580").await;
-    let (_, me) = body(app.app_get(&device, "/me").await).await;
+    let phone = app.enroll("4511223344", "2580").await;
+    let (_, me) = body(app.app_get(&phone.token, "/me").await).await;
     assert_eq!((me["given_name"].as_str(), me["phone_number"].as_str()), (Some("Karen"), Some("4511223344")));
-    app.login(SHOP, "4511223344", &device, "2580", "openid name").await;
+    let auth_req_id = app.start(SHOP, "4511223344", "openid name").await;
+    let id = app.newest_request(&phone.token).await;
+    assert_eq!(app.approve_signed(&phone, &id, "2580").await.status(), 200);
+    assert_eq!(app.poll(SHOP, &auth_req_id).await.status(), 200);
     // A second phone with the same name is a second device: the first keeps working.
-    let second = enroll(&app, "4511223344", "1111").await;
-    let (_, me) = body(app.app_get(&second, "/me").await).await;
+    let second = app.enroll("4511223344", "1111").await;
+    let (_, me) = body(app.app_get(&second.token, "/me").await).await;
     assert_eq!(me["device_name"], "Test phone (2)");
-    assert_eq!(app.app_get(&device, "/me").await.status(), 200);
-}
-
-#[tokio::test]
-async fn a_wrong_enrollment_code_is_refused_and_the_code_dies_after_five_tries() {
-    let app = spawn_with(Options { dev: true, ..Options::default() }).await;
-    let (_, b) = body(
-        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": ADA})).send().await.unwrap(),
-    )
-    .await;
-    let id = b["enrollment_id"].as_str().unwrap();
-    let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
-    let code = outbox["messages"][0]["code"].as_str().unwrap();
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let url = app.url(&format!("/app-api/v1/enrollments/{id}/verify"));
-    for _ in 0..5 {
-        let r = app
-            .http
-            .post(&url)
-            .json(&json!({"code": wrong, "pin": "1234", "device_name": "x", "app_version": "1.0.0"}))
-            .send()
-            .await
-            .unwrap();
-        assert_error(r, 400, "invalid_code").await;
-    }
-    let r = app
-        .http
-        .post(&url)
-        .json(&json!({"code": code, "pin": "1234", "device_name": "x", "app_version": "1.0.0"}))
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 400, "invalid_code").await;
-}
-
-#[tokio::test]
-async fn enrollment_refuses_unknown_numbers_bad_pins_and_bad_json() {
-    let app = spawn_with(Options { dev: true, ..Options::default() }).await;
-    let post = |body: serde_json::Value| app.http.post(app.url("/app-api/v1/enrollments")).json(&body).send();
-    assert_error(post(json!({"phone_number": "4799999999"})).await.unwrap(), 404, "unknown_user").await;
-    assert_error(post(json!({"phone_number": "12"})).await.unwrap(), 400, "invalid_phone_number").await;
-    assert_error(post(json!({"phone": 1})).await.unwrap(), 400, "invalid_request").await;
-    let (_, b) = body(post(json!({"phone_number": ADA})).await.unwrap()).await;
-    let url = app.url(&format!("/app-api/v1/enrollments/{}/verify", b["enrollment_id"].as_str().unwrap()));
-    let r = app
-        .http
-        .post(&url)
-        .json(&json!({"code": "1", "pin": "12", "device_name": "x", "app_version": "1.0.0"}))
-        .send()
-        .await
-        .unwrap();
-    assert_error(r, 400, "invalid_pin").await;
-}
-
-#[tokio::test]
-async fn the_outbox_exists_only_in_dev() {
-    let app = spawn_app().await;
-    assert_eq!(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap().status(), 404);
+    assert_eq!(app.app_get(&phone.token, "/me").await.status(), 200);
 }
 
 #[tokio::test]
@@ -158,8 +81,10 @@ async fn five_wrong_pins_in_a_row_lock_the_device() {
         let b = assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 400, "wrong_pin").await;
         assert_eq!(b["attempts_left"], left);
     }
-    assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 423, "device_locked").await;
-    assert_error(app.approve(ADA_DEVICE, &id, "1234").await, 423, "device_locked").await;
+    assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 401, "device_locked").await;
+    assert_error(app.approve(ADA_DEVICE, &id, "1234").await, 401, "device_locked").await;
+    // A locked device is refused everywhere, not only when approving.
+    assert_error(app.app_get(ADA_DEVICE, "/login-requests").await, 401, "device_locked").await;
 }
 
 #[tokio::test]

@@ -94,7 +94,9 @@ async fn unknown_or_legacy_nnin_scope_is_invalid_scope() {
 async fn nin_for_a_client_not_approved_for_it_is_invalid_scope() {
     refused(&[("login_hint", HINT), ("scope", "openid nin")], 400, "invalid_scope").await;
     let app = spawn_app().await;
-    let r = app.backchannel(("gov", "gov-secret"), &[("login_hint", HINT), ("scope", "openid nin")]).await;
+    let r = app
+        .backchannel(("gov", "gov-secret-for-tests-0123456789abcdef"), &[("login_hint", HINT), ("scope", "openid nin")])
+        .await;
     assert_eq!(r.status(), 200);
 }
 
@@ -210,7 +212,7 @@ async fn a_body_that_is_not_a_form_is_invalid_request() {
     let r = app
         .http
         .post(app.url("/vipps-login-ciba/api/backchannel/authentication"))
-        .basic_auth("shop", Some("shop-secret"))
+        .basic_auth("shop", Some("shop-secret-for-tests-0123456789abcdef"))
         .json(&serde_json::json!({"login_hint": HINT, "scope": "openid"}))
         .send()
         .await

@@ -37,13 +37,13 @@ async fn another_method_than_the_clients_is_invalid_client() {
         ("grant_type", CIBA),
         ("auth_req_id", "x"),
         ("client_id", "shop"),
-        ("client_secret", "shop-secret"),
+        ("client_secret", "shop-secret-for-tests-0123456789abcdef"),
     ]);
     let r = req.send().await.unwrap();
     assert!(r.headers().get("www-authenticate").is_none());
     assert_error(r, 401, "invalid_client").await;
     // poster is registered for client_secret_post: Basic is refused, with the Basic challenge.
-    let r = app.poll(("poster", "poster-secret"), "x").await;
+    let r = app.poll(("poster", "poster-secret-for-tests-0123456789abcdef"), "x").await;
     assert!(r.headers().get("www-authenticate").is_some());
     assert_error(r, 401, "invalid_client").await;
 }
@@ -55,7 +55,7 @@ async fn client_secret_post_authenticates_a_post_client() {
         ("grant_type", CIBA),
         ("auth_req_id", "unknown"),
         ("client_id", "poster"),
-        ("client_secret", "poster-secret"),
+        ("client_secret", "poster-secret-for-tests-0123456789abcdef"),
     ]);
     assert_error(req.send().await.unwrap(), 400, "invalid_grant").await;
 }
@@ -63,6 +63,11 @@ async fn client_secret_post_authenticates_a_post_client() {
 #[tokio::test]
 async fn two_authentication_methods_at_once_are_invalid_request() {
     let app = spawn_app().await;
-    let r = app.token(SHOP, &[("grant_type", CIBA), ("auth_req_id", "x"), ("client_secret", "shop-secret")]).await;
+    let r = app
+        .token(
+            SHOP,
+            &[("grant_type", CIBA), ("auth_req_id", "x"), ("client_secret", "shop-secret-for-tests-0123456789abcdef")],
+        )
+        .await;
     assert_error(r, 400, "invalid_request").await;
 }

@@ -3,22 +3,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-async fn enroll_demo_phone(app: &TestApp, phone: &str) -> String {
-    let (_, b) = body(
-        app.http.post(app.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap(),
-    )
-    .await;
-    let id = b["enrollment_id"].as_str().unwrap();
-    let (_, outbox) = body(app.http.get(app.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
-    let verify =
-        json!({"code": outbox["messages"][0]["code"], "pin": "1234", "device_name": "demo", "app_version": "1.0.0"});
-    let (_, b) = body(
-        app.http.post(app.url(&format!("/app-api/v1/enrollments/{id}/verify"))).json(&verify).send().await.unwrap(),
-    )
-    .await;
-    b["device_token"].as_str().unwrap().to_owned()
-}
-
 async fn demo_status(app: &TestApp, id: &str) -> Value {
     body(app.http.get(app.url(&format!("/demo/api/logins/{id}"))).send().await.unwrap()).await.1
 }
@@ -31,7 +15,7 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
         let text = app.http.get(app.url(page)).send().await.unwrap().text().await.unwrap();
         assert!(text.len() > 100 && !text.contains(&secret), "{page}");
     }
-    let device = enroll_demo_phone(&app, "4712345678").await;
+    let device = app.enroll("4712345678", "1234").await;
     let r = app
         .http
         .post(app.url("/demo/api/logins"))
@@ -43,8 +27,8 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
     assert_eq!(s, 200, "{b}");
     let id = b["id"].as_str().unwrap();
     assert_eq!(demo_status(&app, id).await["status"], "waiting");
-    let rid = app.newest_request(&device).await;
-    assert_eq!(app.approve(&device, &rid, "1234").await.status(), 200);
+    let rid = app.newest_request(&device.token).await;
+    assert_eq!(app.approve_signed(&device, &rid, "1234").await.status(), 200);
     assert_eq!(demo_status(&app, id).await["status"], "waiting", "the merchant waits its interval");
     app.clock.advance(5);
     let status = demo_status(&app, id).await;
@@ -55,13 +39,13 @@ async fn the_pos_login_ends_with_the_profile_and_the_secret_stays_server_side() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_pos_shows_a_rejection_and_provider_refusals() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
-    let device = enroll_demo_phone(&app, "4798765432").await;
+    let device = app.enroll("4798765432", "1234").await;
     let (_, b) = body(
         app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4798765432"})).send().await.unwrap(),
     )
     .await;
-    let rid = app.newest_request(&device).await;
-    app.app_post(&device, &format!("/login-requests/{rid}/reject"), json!({})).await;
+    let rid = app.newest_request(&device.token).await;
+    assert_eq!(app.reject_signed(&device, &rid).await.status(), 200);
     assert_eq!(demo_status(&app, b["id"].as_str().unwrap()).await["status"], "rejected");
     let r =
         app.http.post(app.url("/demo/api/logins")).json(&json!({"phone_number": "4799999999"})).send().await.unwrap();
@@ -76,7 +60,7 @@ async fn assert_error_body(r: reqwest::Response, status: u16, error: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_page_flow_lands_on_the_welcome_page_with_the_users_name() {
     let app = spawn_with(Options { demo: true, dev: true, ..Options::default() }).await;
-    let device = enroll_demo_phone(&app, "4711111111").await;
+    let device = app.enroll("4711111111", "1234").await;
     let (_, b) = body(
         app.http
             .post(app.url("/demo/api/logins"))
@@ -86,8 +70,8 @@ async fn the_web_page_flow_lands_on_the_welcome_page_with_the_users_name() {
             .unwrap(),
     )
     .await;
-    let rid = app.newest_request(&device).await;
-    let (_, out) = body(app.approve(&device, &rid, "1234").await).await;
+    let rid = app.newest_request(&device.token).await;
+    let (_, out) = body(app.approve_signed(&device, &rid, "1234").await).await;
     let url = out["redirect_url"].as_str().unwrap();
     assert!(url.starts_with(&app.url("/demo/welcome?code=")), "{url}");
     let page = app.http.get(url).send().await.unwrap().text().await.unwrap();

@@ -3,20 +3,23 @@
 //! and as the app would.
 use std::sync::{Arc, OnceLock};
 
+use p256::ecdsa::signature::Signer;
+use p256::ecdsa::{Signature, SigningKey};
 use phonelogin_core::clock::{Clock, ManualClock, SystemClock};
 use phonelogin_core::crypto::ServerSecret;
 use phonelogin_core::keys::{Alg, StoredKey};
 use phonelogin_core::store::Store;
 use phonelogin_core::version::AppVersion;
+use phonelogin_server::serve::{HttpLimits, serve};
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
 pub const CIBA: &str = "urn:openid:params:grant-type:ciba";
 pub const CIBA_REDIRECT: &str = "urn:vipps:params:grant-type:ciba-redirect";
-pub const SHOP: (&str, &str) = ("shop", "shop-secret");
-pub const SHOP_WEB: (&str, &str) = ("shop-web", "shop-web-secret");
-pub const OTHER: (&str, &str) = ("other", "other-secret");
-pub const CLUB: (&str, &str) = ("club", "club-secret");
+pub const SHOP: (&str, &str) = ("shop", "shop-secret-for-tests-0123456789abcdef");
+pub const SHOP_WEB: (&str, &str) = ("shop-web", "shop-web-secret-for-tests-0123456789abcdef");
+pub const OTHER: (&str, &str) = ("other", "other-secret-for-tests-0123456789abcdef");
+pub const CLUB: (&str, &str) = ("club", "club-secret-for-tests-0123456789abcdef");
 pub const ADA: &str = "4712345678";
 pub const ADA_DEVICE: &str = "ada-device-token";
 pub const ALAN: &str = "4798765432";
@@ -30,11 +33,21 @@ pub struct Options {
     pub real_clock: bool,
     pub max_pending: i64,
     pub alg: Alg,
+    pub trust_proxy: bool,
+    pub limits: HttpLimits,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { dev: false, demo: false, real_clock: false, max_pending: 3, alg: Alg::Rs256 }
+        Self {
+            dev: false,
+            demo: false,
+            real_clock: false,
+            max_pending: 3,
+            alg: Alg::Rs256,
+            trust_proxy: false,
+            limits: HttpLimits::default(),
+        }
     }
 }
 
@@ -89,6 +102,10 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The demo client's secret, with `demo`.
     pub demo_secret: Option<String>,
+    /// Stops the server as SIGTERM does (`stop()`).
+    stop: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// Completes when the server has stopped.
+    pub stopped: tokio::sync::watch::Receiver<bool>,
     _db: TestDatabase,
 }
 
@@ -136,14 +153,69 @@ pub async fn spawn_with(o: Options) -> TestApp {
     } else {
         None
     };
-    let state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
+    let mut state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
+    Arc::get_mut(&mut state).unwrap().trust_proxy = o.trust_proxy;
     let issuer = state.issuer.clone();
+    let streams = state.streams.clone();
     let mut router = phonelogin_server::router(state);
     if let Some(secret) = demo.clone() {
         router = router.merge(phonelogin_server::demo::router(&url, secret, clock));
     }
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    TestApp { url, issuer, clock: manual, store, http: reqwest::Client::new(), demo_secret: demo, _db: db }
+    let (stop, stopping) = tokio::sync::oneshot::channel::<()>();
+    let (done, stopped) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        let stop = async move {
+            let _ = stopping.await;
+        };
+        serve(listener, router, o.limits, stop, move || streams.close_all()).await;
+        let _ = done.send(true);
+    });
+    TestApp {
+        url,
+        issuer,
+        clock: manual,
+        store,
+        http: reqwest::Client::new(),
+        demo_secret: demo,
+        stop: std::sync::Mutex::new(Some(stop)),
+        stopped,
+        _db: db,
+    }
+}
+
+/// An app's device key: a P-256 key pair whose public JWK is registered at enrollment.
+pub struct DeviceKey(SigningKey);
+
+impl DeviceKey {
+    pub fn generate() -> Self {
+        Self(SigningKey::random(&mut p256::elliptic_curve::rand_core::OsRng))
+    }
+
+    pub fn jwk(&self) -> Value {
+        let point = self.0.verifying_key().to_encoded_point(false);
+        json!({"kty": "EC", "crv": "P-256", "x": b64(point.x().unwrap()), "y": b64(point.y().unwrap())})
+    }
+
+    /// base64url of the ES256 signature (r‖s) of `message`.
+    pub fn sign(&self, message: &str) -> String {
+        let signature: Signature = self.0.sign(message.as_bytes());
+        b64(&signature.to_bytes())
+    }
+
+    /// The signature of a decision on a request.
+    pub fn decision(&self, request_id: &str, approve: bool) -> String {
+        self.sign(&format!("phonelogin-decision:{request_id}:{}", if approve { "approve" } else { "reject" }))
+    }
+}
+
+fn b64(bytes: &[u8]) -> String {
+    base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes)
+}
+
+/// A device enrolled through the App API: its token and its key.
+pub struct Phone {
+    pub token: String,
+    pub key: DeviceKey,
 }
 
 pub async fn body(r: Response) -> (StatusCode, Value) {
@@ -165,6 +237,68 @@ pub async fn assert_error(r: Response, status: u16, error: &str) -> Value {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.url)
+    }
+
+    /// Stops the server as SIGTERM does.
+    pub fn stop(&self) {
+        if let Some(stop) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Starts an enrollment for `phone`; returns the raw response.
+    pub async fn start_enrollment(&self, phone: &str) -> Response {
+        self.http.post(self.url("/app-api/v1/enrollments")).json(&json!({"phone_number": phone})).send().await.unwrap()
+    }
+
+    /// The newest code the dev outbox holds for `phone` (needs `dev`).
+    pub async fn code_for(&self, phone: &str) -> Option<String> {
+        let (_, outbox) = body(self.http.get(self.url("/app-api/v1/dev/outbox")).send().await.unwrap()).await;
+        outbox["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["phone_number"] == phone)
+            .map(|m| m["code"].as_str().unwrap().to_owned())
+    }
+
+    pub async fn verify_enrollment(&self, enrollment_id: &str, code: &str, pin: &str, key: &DeviceKey) -> Response {
+        let verify = json!({"code": code, "pin": pin, "device_name": "Test phone", "app_version": "1.2.0",
+                            "device_public_key": key.jwk()});
+        self.http
+            .post(self.url(&format!("/app-api/v1/enrollments/{enrollment_id}/verify")))
+            .json(&verify)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Enrolls a new device for `phone` with its own device key (needs `dev`).
+    pub async fn enroll(&self, phone: &str, pin: &str) -> Phone {
+        let (s, b) = body(self.start_enrollment(phone).await).await;
+        assert_eq!(s, 200, "{b}");
+        let id = b["enrollment_id"].as_str().unwrap();
+        let code = self.code_for(phone).await.expect("a code was sent");
+        let key = DeviceKey::generate();
+        let (s, b) = body(self.verify_enrollment(id, &code, pin, &key).await).await;
+        assert_eq!(s, 200, "{b}");
+        Phone { token: b["device_token"].as_str().unwrap().to_owned(), key }
+    }
+
+    /// Approves with the PIN and the device key's signature.
+    pub async fn approve_signed(&self, phone: &Phone, id: &str, pin: &str) -> Response {
+        let signature = phone.key.decision(id, true);
+        self.app_post(
+            &phone.token,
+            &format!("/login-requests/{id}/approve"),
+            json!({"pin": pin, "consent": true, "signature": signature}),
+        )
+        .await
+    }
+
+    pub async fn reject_signed(&self, phone: &Phone, id: &str) -> Response {
+        let signature = phone.key.decision(id, false);
+        self.app_post(&phone.token, &format!("/login-requests/{id}/reject"), json!({"signature": signature})).await
     }
 
     pub async fn backchannel(&self, client: (&str, &str), params: &[(&str, &str)]) -> Response {

@@ -16,7 +16,8 @@ async fn concurrent_approvals_have_exactly_one_winner() {
         let results = join_all((0..6).map(|_| app.approve(ADA_DEVICE, &id, "1234"))).await;
         let statuses: Vec<u16> = results.iter().map(|r| r.status().as_u16()).collect();
         assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
-        assert!(statuses.iter().all(|s| *s == 200 || *s == 409), "{statuses:?}");
+        // A PIN try beyond the five that may be compared at once waits its turn (429).
+        assert!(statuses.iter().all(|s| [200, 409, 429].contains(s)), "{statuses:?}");
     }
 }
 

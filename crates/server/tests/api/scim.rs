@@ -330,7 +330,6 @@ async fn deactivation_by_patch_and_delete_ends_the_users_logins() {
 }
 
 #[tokio::test]
-#[ignore = "needs UserStore::set_user_active to remove devices (issue 9, on main soon)"]
 async fn a_scim_delete_removes_the_users_devices() {
     let s = scim().await;
     let id = s.id_of(ADA).await;

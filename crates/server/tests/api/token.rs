@@ -110,11 +110,16 @@ async fn unknown_grant_type_is_unsupported_grant_type() {
 #[tokio::test]
 async fn a_grant_the_client_is_not_registered_for_is_unauthorized_client() {
     let app = spawn_app().await;
-    let r = app.token(("redirect-only", "redirect-only-secret"), &[("grant_type", CIBA), ("auth_req_id", "x")]).await;
+    let r = app
+        .token(
+            ("redirect-only", "redirect-only-secret-for-tests-0123456789abcdef"),
+            &[("grant_type", CIBA), ("auth_req_id", "x")],
+        )
+        .await;
     assert_error(r, 400, "unauthorized_client").await;
     let r = app
         .backchannel(
-            ("redirect-only", "redirect-only-secret"),
+            ("redirect-only", "redirect-only-secret-for-tests-0123456789abcdef"),
             &[("login_hint", "urn:msisdn:4712345678"), ("scope", "openid")],
         )
         .await;

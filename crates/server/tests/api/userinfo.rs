@@ -52,7 +52,7 @@ async fn a_user_without_address_gets_every_address_field_empty() {
 #[tokio::test]
 async fn nin_is_released_to_an_approved_client() {
     let app = spawn_app().await;
-    let t = app.login(("gov", "gov-secret"), ADA, ADA_DEVICE, "1234", "openid nin").await;
+    let t = app.login(("gov", "gov-secret-for-tests-0123456789abcdef"), ADA, ADA_DEVICE, "1234", "openid nin").await;
     let (_, u) = body(app.userinfo(t["access_token"].as_str().unwrap()).await).await;
     assert_eq!(u["nin"], "10129012345");
 }

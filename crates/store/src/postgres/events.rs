@@ -62,24 +62,29 @@ impl Notifier for PgEvents {
     }
 }
 
-/// `L user request` or `C user request reason`: ids hold no spaces.
+/// `L user request`, `C user request reason`, `A user device name…` or `R user device`: ids
+/// hold no spaces; a device name (last) may.
 fn encode(e: &Event) -> String {
     match e {
         Event::LoginRequest { user_id, request_id } => format!("L {user_id} {request_id}"),
         Event::LoginRequestClosed { user_id, request_id, reason } => format!("C {user_id} {request_id} {reason}"),
+        Event::DeviceAdded { user_id, device_id, name } => format!("A {user_id} {device_id} {name}"),
+        Event::DeviceRemoved { user_id, device_id } => format!("R {user_id} {device_id}"),
     }
 }
 
 fn decode(s: &str) -> Option<Event> {
-    let mut parts = s.split(' ');
-    let (kind, user_id, request_id) = (parts.next()?, parts.next()?.to_owned(), parts.next()?.to_owned());
+    let mut parts = s.splitn(4, ' ');
+    let (kind, user_id, id) = (parts.next()?, parts.next()?.to_owned(), parts.next()?.to_owned());
     match kind {
-        "L" => Some(Event::LoginRequest { user_id, request_id }),
+        "L" => Some(Event::LoginRequest { user_id, request_id: id }),
         "C" => {
             let said = parts.next()?;
             let reason = ["approved", "rejected", "expired"].into_iter().find(|r| *r == said)?;
-            Some(Event::LoginRequestClosed { user_id, request_id, reason })
+            Some(Event::LoginRequestClosed { user_id, request_id: id, reason })
         }
+        "A" => Some(Event::DeviceAdded { user_id, device_id: id, name: parts.next()?.to_owned() }),
+        "R" => Some(Event::DeviceRemoved { user_id, device_id: id }),
         _ => None,
     }
 }
@@ -93,6 +98,8 @@ mod tests {
         for e in [
             Event::LoginRequest { user_id: "u1".into(), request_id: "r1".into() },
             Event::LoginRequestClosed { user_id: "u1".into(), request_id: "r1".into(), reason: "expired" },
+            Event::DeviceAdded { user_id: "u1".into(), device_id: "d1".into(), name: "Ada's phone (2)".into() },
+            Event::DeviceRemoved { user_id: "u1".into(), device_id: "d1".into() },
         ] {
             assert_eq!(decode(&encode(&e)), Some(e));
         }

@@ -48,7 +48,7 @@ impl LoginRequestStore for PostgresStore {
                poll_interval)
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12
              WHERE (SELECT COUNT(*) FROM login_requests
-                    WHERE user_id = $4 AND status = 'pending' AND expires_at > $10) < $13",
+                    WHERE user_id = $4 AND client_id = $3 AND status = 'pending' AND expires_at > $10) < $13",
         )
         .bind(&r.id)
         .bind(&new.auth_req_hash)
@@ -72,10 +72,11 @@ impl LoginRequestStore for PostgresStore {
         }
         let earliest: Option<i64> = sqlx::query_scalar(
             "SELECT MIN(expires_at) FROM login_requests
-             WHERE user_id = $1 AND status = 'pending' AND expires_at > $2",
+             WHERE user_id = $1 AND client_id = $3 AND status = 'pending' AND expires_at > $2",
         )
         .bind(&r.user_id)
         .bind(now)
+        .bind(&r.client_id)
         .fetch_one(&mut *tx)
         .await
         .map_err(err)?;

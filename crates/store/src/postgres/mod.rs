@@ -10,6 +10,7 @@ pub use events::PgEvents;
 mod keys;
 mod login_requests;
 mod provisioning;
+mod retention;
 mod tokens;
 mod users;
 
@@ -25,6 +26,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
+    (3, "account security", include_str!("../../migrations/postgres/0003_account_security.sql")),
     (5, "admin", include_str!("../../migrations/postgres/0005_admin.sql")),
 ];
 

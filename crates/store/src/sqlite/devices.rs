@@ -1,8 +1,9 @@
-//! Devices: the enrolled apps, their PIN hash and wrong-PIN count.
+//! Devices: the enrolled apps, their PIN verifier, device key and PIN attempt count. Counting
+//! an attempt and checking the lock is one conditional update.
 use async_trait::async_trait;
+use phonelogin_core::clock::UnixTime;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
-use sqlx::Row;
 
 use super::SqliteStore;
 use crate::err;
@@ -19,12 +20,22 @@ impl DeviceStore for SqliteStore {
         row.as_ref().map(device).transpose()
     }
 
+    async fn device(&self, device_id: &str) -> StoreResult<Option<Device>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM devices WHERE device_id = ?1")))
+            .bind(device_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?;
+        row.as_ref().map(device).transpose()
+    }
+
     async fn upsert_device(&self, d: &Device) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7)
+            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
+               public_key, last_used_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)
              ON CONFLICT (user_id, name) DO UPDATE SET token_hash = excluded.token_hash, pin_hash = excluded.pin_hash,
-               app_version = excluded.app_version, failed_pins = 0, locked = 0",
+               app_version = excluded.app_version, failed_pins = 0, locked = 0, public_key = excluded.public_key",
         )
         .bind(&d.device_id)
         .bind(&d.user_id)
@@ -33,10 +44,37 @@ impl DeviceStore for SqliteStore {
         .bind(&d.pin_hash)
         .bind(&d.app_version)
         .bind(d.created_at)
+        .bind(&d.public_key)
+        .bind(d.last_used_at)
         .execute(&self.writer)
         .await
         .map_err(err)?;
         Ok(())
+    }
+
+    async fn insert_device(&self, d: &Device, max_devices: i64) -> StoreResult<bool> {
+        // One statement on the one writer: the count and the insert cannot interleave.
+        let r = sqlx::query(
+            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
+               public_key, last_used_at)
+             SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9
+             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ?2) < ?10
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&d.device_id)
+        .bind(&d.user_id)
+        .bind(&d.name)
+        .bind(&d.token_hash)
+        .bind(&d.pin_hash)
+        .bind(&d.app_version)
+        .bind(d.created_at)
+        .bind(&d.public_key)
+        .bind(d.last_used_at)
+        .bind(max_devices)
+        .execute(&self.writer)
+        .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
     }
 
     async fn devices(&self, user_id: &str) -> StoreResult<Vec<Device>> {
@@ -58,26 +96,72 @@ impl DeviceStore for SqliteStore {
             .map_err(err)
     }
 
-    async fn record_wrong_pin(&self, device_id: &str, lock_after: i64) -> StoreResult<(i64, bool)> {
-        let row = sqlx::query(
-            "UPDATE devices SET failed_pins = failed_pins + 1,
-               locked = CASE WHEN failed_pins + 1 >= ?2 THEN 1 ELSE locked END
-             WHERE device_id = ?1 RETURNING failed_pins, locked",
+    async fn count_pin_try(&self, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
+        sqlx::query_scalar(
+            "UPDATE devices SET failed_pins = failed_pins + 1
+             WHERE device_id = ?1 AND locked = 0 AND failed_pins < ?2 RETURNING failed_pins",
         )
         .bind(device_id)
-        .bind(lock_after)
-        .fetch_one(&self.writer)
+        .bind(max_tries)
+        .fetch_optional(&self.writer)
         .await
-        .map_err(err)?;
-        Ok((row.try_get("failed_pins").map_err(err)?, row.try_get("locked").map_err(err)?))
+        .map_err(err)
     }
 
-    async fn reset_wrong_pins(&self, device_id: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE devices SET failed_pins = 0 WHERE device_id = ?1 AND failed_pins > 0")
+    async fn settle_pin_try(
+        &self,
+        device_id: &str,
+        right: bool,
+        max_tries: i64,
+        upgraded: Option<&str>,
+    ) -> StoreResult<bool> {
+        let locked: Option<bool> = if right {
+            sqlx::query_scalar(
+                "UPDATE devices SET failed_pins = 0, pin_hash = COALESCE(?2, pin_hash) WHERE device_id = ?1 RETURNING locked",
+            )
             .bind(device_id)
+            .bind(upgraded)
+            .fetch_optional(&self.writer)
+            .await
+        } else {
+            sqlx::query_scalar(
+                "UPDATE devices SET locked = CASE WHEN failed_pins >= ?2 THEN 1 ELSE locked END
+                 WHERE device_id = ?1 RETURNING locked",
+            )
+            .bind(device_id)
+            .bind(max_tries)
+            .fetch_optional(&self.writer)
+            .await
+        }
+        .map_err(err)?;
+        Ok(locked.unwrap_or(true))
+    }
+
+    async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {
+        sqlx::query("UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1")
+            .bind(device_id)
+            .bind(now)
             .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(())
+    }
+
+    async fn delete_device(&self, device_id: &str) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM devices WHERE device_id = ?1")
+            .bind(device_id)
+            .execute(&self.writer)
+            .await
+            .map_err(err)?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    async fn unlock_device(&self, device_id: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE devices SET locked = 0, failed_pins = 0 WHERE device_id = ?1")
+            .bind(device_id)
+            .execute(&self.writer)
+            .await
+            .map_err(err)?;
+        Ok(r.rows_affected() == 1)
     }
 }

@@ -1,39 +1,145 @@
-//! Enrollments (one-time codes, hashed) and the dev-only SMS outbox.
+//! Enrollments (one-time codes, hashed): started under the per-number and per-address limits,
+//! guesses counted per code and per number before any comparison; and the dev-only SMS outbox.
+use async_trait::async_trait;
+use phonelogin_core::clock::UnixTime;
+use phonelogin_core::store::{
+    CodeGuard, CodeTry, Enrollment, EnrollmentStore, LimitKey, OutboxMessage, RateLimit, StoreResult,
+};
+use sqlx::Row;
+
 use super::SqliteStore;
 use crate::err;
-use crate::rows::{enrollment, outbox_message};
-use async_trait::async_trait;
-use phonelogin_core::store::{Enrollment, EnrollmentStore, OutboxMessage, StoreResult};
+use crate::rows::{ENROLLMENT_COLS, enrollment, outbox_message};
 
 #[async_trait]
 impl EnrollmentStore for SqliteStore {
-    async fn insert_enrollment(&self, e: &Enrollment) -> StoreResult<()> {
-        sqlx::query("INSERT INTO enrollments (enrollment_id, user_id, code_hash, expires_at, attempts, used) VALUES (?1, ?2, ?3, ?4, 0, 0)")
-            .bind(&e.enrollment_id)
-            .bind(&e.user_id)
-            .bind(&e.code_hash)
-            .bind(e.expires_at)
+    async fn start_enrollment(
+        &self,
+        e: &Enrollment,
+        limits: &[RateLimit],
+        now: UnixTime,
+    ) -> StoreResult<Option<UnixTime>> {
+        let mut tx = self.begin().await?;
+        for limit in limits {
+            let (sql, key) = match limit.key {
+                LimitKey::PhoneNumber => (
+                    "SELECT created_at FROM enrollments WHERE phone_number = ?1 AND created_at > ?2
+                     ORDER BY created_at DESC LIMIT 1 OFFSET ?3",
+                    &e.phone_number,
+                ),
+                LimitKey::ClientAddr => (
+                    "SELECT created_at FROM enrollments WHERE client_addr = ?1 AND created_at > ?2
+                     ORDER BY created_at DESC LIMIT 1 OFFSET ?3",
+                    &e.client_addr,
+                ),
+            };
+            // The max-th newest enrollment in the window: while it is in the window, the limit holds.
+            let nth: Option<i64> = sqlx::query_scalar(sql)
+                .bind(key)
+                .bind(now - limit.window)
+                .bind(limit.max - 1)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
+            if let Some(at) = nth {
+                return Ok(Some(at + limit.window));
+            }
+        }
+        sqlx::query("UPDATE enrollments SET voided = 1 WHERE phone_number = ?1 AND used = 0 AND voided = 0")
+            .bind(&e.phone_number)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        sqlx::query(
+            "INSERT INTO enrollments (enrollment_id, phone_number, user_id, code_hash, client_addr, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )
+        .bind(&e.enrollment_id)
+        .bind(&e.phone_number)
+        .bind(&e.user_id)
+        .bind(&e.code_hash)
+        .bind(&e.client_addr)
+        .bind(e.created_at)
+        .bind(e.expires_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(None)
+    }
+
+    async fn count_code_try(&self, enrollment_id: &str, guard: &CodeGuard, now: UnixTime) -> StoreResult<CodeTry> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE enrollments SET attempts = attempts + 1 WHERE enrollment_id = ?1 RETURNING {ENROLLMENT_COLS}"
+        )))
+        .bind(enrollment_id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(err)?;
+        let Some(row) = row else { return Ok(CodeTry::Unknown) };
+        let e = enrollment(&row)?;
+        // A new window starts when the last one is over and the number is not locked. SET
+        // expressions see the row as it was.
+        let row = sqlx::query(
+            "INSERT INTO enrollment_guards (phone_number, window_start, tries, locked_until) VALUES (?1, ?2, 1, 0)
+             ON CONFLICT (phone_number) DO UPDATE SET
+               tries = CASE WHEN window_start <= ?2 - ?3 AND locked_until <= ?2 THEN 1 ELSE tries + 1 END,
+               window_start = CASE WHEN window_start <= ?2 - ?3 AND locked_until <= ?2 THEN ?2 ELSE window_start END
+             RETURNING tries, locked_until",
+        )
+        .bind(&e.phone_number)
+        .bind(now)
+        .bind(guard.window)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        let (tries, locked_until): (i64, i64) =
+            (row.try_get("tries").map_err(err)?, row.try_get("locked_until").map_err(err)?);
+        if locked_until > now {
+            return Ok(CodeTry::Locked { until: locked_until });
+        }
+        if tries > guard.max_tries {
+            return Ok(CodeTry::Locked { until: now + guard.lock_for });
+        }
+        Ok(CodeTry::Counted { enrollment: e, tries })
+    }
+
+    async fn lock_enrollment_number(&self, phone_number: &str, until: UnixTime) -> StoreResult<()> {
+        sqlx::query("UPDATE enrollment_guards SET locked_until = MAX(locked_until, ?2) WHERE phone_number = ?1")
+            .bind(phone_number)
+            .bind(until)
             .execute(&self.writer)
             .await
             .map_err(err)?;
         Ok(())
     }
 
-    async fn attempt_enrollment(&self, enrollment_id: &str) -> StoreResult<Option<Enrollment>> {
-        let row = sqlx::query(
-            "UPDATE enrollments SET attempts = attempts + 1 WHERE enrollment_id = ?1
-             RETURNING enrollment_id, user_id, code_hash, expires_at, attempts, used",
+    async fn right_code(&self, enrollment_id: &str, consume: bool) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let phone: Option<String> = sqlx::query_scalar(
+            "UPDATE enrollments SET attempts = MAX(attempts - 1, 0), used = CASE WHEN ?2 THEN 1 ELSE used END
+             WHERE enrollment_id = ?1 AND used = 0 RETURNING phone_number",
         )
         .bind(enrollment_id)
-        .fetch_optional(&self.writer)
+        .bind(consume)
+        .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;
-        row.as_ref().map(enrollment).transpose()
+        let Some(phone) = phone else { return Ok(false) };
+        sqlx::query("UPDATE enrollment_guards SET tries = MAX(tries - 1, 0) WHERE phone_number = ?1")
+            .bind(&phone)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 
-    async fn consume_enrollment(&self, enrollment_id: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE enrollments SET used = 1 WHERE enrollment_id = ?1 AND used = 0")
-            .bind(enrollment_id)
+    async fn unlock_enrollment_number(&self, phone_number: &str) -> StoreResult<bool> {
+        let r = sqlx::query("DELETE FROM enrollment_guards WHERE phone_number = ?1")
+            .bind(phone_number)
             .execute(&self.writer)
             .await
             .map_err(err)?;

@@ -31,7 +31,8 @@ impl LoginRequestStore for SqliteStore {
             "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes, binding_message, nonce, client_state,
                redirect_uri, status, created_at, expires_at, poll_interval)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12
-             WHERE (SELECT COUNT(*) FROM login_requests WHERE user_id = ?4 AND status = 'pending' AND expires_at > ?10) < ?13",
+             WHERE (SELECT COUNT(*) FROM login_requests
+                    WHERE user_id = ?4 AND client_id = ?3 AND status = 'pending' AND expires_at > ?10) < ?13",
         )
         .bind(&r.id)
         .bind(&new.auth_req_hash)
@@ -53,10 +54,12 @@ impl LoginRequestStore for SqliteStore {
             return Ok(Insert::Inserted);
         }
         let earliest: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(expires_at) FROM login_requests WHERE user_id = ?1 AND status = 'pending' AND expires_at > ?2",
+            "SELECT MIN(expires_at) FROM login_requests
+             WHERE user_id = ?1 AND client_id = ?3 AND status = 'pending' AND expires_at > ?2",
         )
         .bind(&r.user_id)
         .bind(now)
+        .bind(&r.client_id)
         .fetch_one(&self.pool)
         .await
         .map_err(err)?;

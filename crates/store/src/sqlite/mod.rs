@@ -8,6 +8,7 @@ mod enrollments;
 mod keys;
 mod login_requests;
 mod provisioning;
+mod retention;
 mod tokens;
 mod users;
 
@@ -24,6 +25,7 @@ use crate::{err, migrator};
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
+    (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
     (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
 ];
 
@@ -49,6 +51,7 @@ impl SqliteStore {
             // Keep the WAL from growing without bound between checkpoints; read through mmap.
             .pragma("journal_size_limit", "67108864")
             .pragma("mmap_size", "268435456");
+        create_private(options.get_filename())?;
         let writer = connect(&options, 1).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
         migrate(&writer).await?;
         let pool = connect(&options, 8).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
@@ -57,6 +60,20 @@ impl SqliteStore {
 
     async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    }
+}
+
+/// Creates the database file readable by its owner only (mode 0600) when it does not exist yet;
+/// SQLite gives its WAL and shared-memory files the same mode.
+fn create_private(path: &std::path::Path) -> StoreResult<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+        return Ok(());
+    }
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(StoreError(format!("cannot create the database file {}: {e}", path.display()))),
     }
 }
 

@@ -73,12 +73,25 @@ impl UserStore for SqliteStore {
     }
 
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE users SET active = ?1 WHERE phone_number = ?2")
-            .bind(active)
-            .bind(phone.as_str())
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() > 0)
+        let mut tx = self.begin().await?;
+        let user_id: Option<String> =
+            sqlx::query_scalar("UPDATE users SET active = ?1 WHERE phone_number = ?2 RETURNING user_id")
+                .bind(active)
+                .bind(phone.as_str())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(err)?;
+        let Some(user_id) = user_id else { return Ok(false) };
+        if !active {
+            for sql in [
+                "UPDATE login_requests SET status = 'rejected' WHERE user_id = ?1 AND status = 'pending'",
+                "UPDATE access_tokens SET revoked = 1 WHERE user_id = ?1",
+                "DELETE FROM devices WHERE user_id = ?1",
+            ] {
+                sqlx::query(sql).bind(&user_id).execute(&mut *tx).await.map_err(err)?;
+            }
+        }
+        tx.commit().await.map_err(err)?;
+        Ok(true)
     }
 }

@@ -1,4 +1,5 @@
-//! Devices: lookup by token hash, upsert by (user, name), and the wrong-PIN count.
+//! Devices: lookup by token hash, upsert by (user, name), the limited insert of an enrolled
+//! device, the PIN attempt count that is checked before a PIN is compared, removal, unlock.
 use futures::future::join_all;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::Store;
@@ -7,13 +8,14 @@ use crate::helpers::{NOW, ROUNDS, USER, device, with_user};
 
 pub async fn device_is_found_by_token_hash(store: &dyn Store) {
     with_user(store).await;
-    let phone = device("d-1", USER, "phone", "token-1");
+    let phone = Device { public_key: Some("{\"kty\":\"EC\"}".into()), ..device("d-1", USER, "phone", "token-1") };
     let tablet =
         Device { app_version: "1.2.0".into(), created_at: NOW + 1, ..device("d-2", USER, "tablet", "token-2") };
     store.upsert_device(&tablet).await.unwrap();
     store.upsert_device(&phone).await.unwrap();
 
     assert_eq!(store.device_by_token("token-1").await.unwrap(), Some(phone.clone()));
+    assert_eq!(store.device("d-2").await.unwrap(), Some(tablet.clone()));
     assert_eq!(store.device_by_token("unknown").await.unwrap(), None);
     assert_eq!(store.devices(USER).await.unwrap(), [phone, tablet], "oldest first");
     let mut versions = store.app_versions(USER).await.unwrap();
@@ -26,8 +28,10 @@ pub async fn device_upsert_replaces_same_name_and_clears_the_lock(store: &dyn St
     with_user(store).await;
     store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
     for _ in 0..5 {
-        store.record_wrong_pin("d-1", 5).await.unwrap();
+        store.count_pin_try("d-1", 5).await.unwrap();
+        store.settle_pin_try("d-1", false, 5, None).await.unwrap();
     }
+    assert!(store.device("d-1").await.unwrap().unwrap().locked);
     let enrolled_again = Device { app_version: "2.0.0".into(), ..device("d-9", USER, "phone", "token-2") };
     store.upsert_device(&enrolled_again).await.unwrap();
 
@@ -38,37 +42,70 @@ pub async fn device_upsert_replaces_same_name_and_clears_the_lock(store: &dyn St
     assert_eq!(store.devices(USER).await.unwrap().len(), 1);
 }
 
-pub async fn wrong_pins_are_counted_and_lock_at_the_limit(store: &dyn Store) {
+pub async fn pin_tries_are_counted_before_comparing_and_the_fifth_wrong_locks(store: &dyn Store) {
     with_user(store).await;
     store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
     for n in 1..5 {
-        assert_eq!(store.record_wrong_pin("d-1", 5).await.unwrap(), (n, false));
+        assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), Some(n));
+        assert!(!store.settle_pin_try("d-1", false, 5, None).await.unwrap(), "{n} wrong do not lock");
     }
-    assert_eq!(store.record_wrong_pin("d-1", 5).await.unwrap(), (5, true), "the fifth locks");
-    assert_eq!(store.record_wrong_pin("d-1", 5).await.unwrap(), (6, true), "and it stays locked");
+    assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), Some(5));
+    assert!(store.settle_pin_try("d-1", false, 5, None).await.unwrap(), "the fifth wrong locks");
+    assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), None, "a locked device gets no more tries");
     assert!(store.device_by_token("token-1").await.unwrap().unwrap().locked);
+    assert!(store.unlock_device("d-1").await.unwrap());
+    let unlocked = store.device("d-1").await.unwrap().unwrap();
+    assert_eq!((unlocked.locked, unlocked.failed_pins), (false, 0));
+    assert!(!store.unlock_device("nope").await.unwrap());
 }
 
-pub async fn right_pin_resets_the_count(store: &dyn Store) {
+pub async fn right_pin_resets_the_count_and_stores_an_upgraded_verifier(store: &dyn Store) {
     with_user(store).await;
     store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
-    store.record_wrong_pin("d-1", 5).await.unwrap();
-    store.record_wrong_pin("d-1", 5).await.unwrap();
-    store.reset_wrong_pins("d-1").await.unwrap();
-    assert_eq!(store.device_by_token("token-1").await.unwrap().unwrap().failed_pins, 0);
-    store.reset_wrong_pins("d-1").await.unwrap();
-    assert_eq!(store.record_wrong_pin("d-1", 5).await.unwrap(), (1, false), "counting starts again");
+    store.count_pin_try("d-1", 5).await.unwrap();
+    store.settle_pin_try("d-1", false, 5, None).await.unwrap();
+    store.count_pin_try("d-1", 5).await.unwrap();
+    assert!(!store.settle_pin_try("d-1", true, 5, Some("hmac-sha256$new")).await.unwrap());
+    let d = store.device("d-1").await.unwrap().unwrap();
+    assert_eq!((d.failed_pins, d.pin_hash.as_str()), (0, "hmac-sha256$new"));
+    store.count_pin_try("d-1", 5).await.unwrap();
+    store.settle_pin_try("d-1", true, 5, None).await.unwrap();
+    assert_eq!(store.device("d-1").await.unwrap().unwrap().pin_hash, "hmac-sha256$new", "kept without an upgrade");
+    assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), Some(1), "counting starts again");
 }
 
-pub async fn racing_wrong_pins_are_all_counted(store: &dyn Store) {
+pub async fn racing_pin_tries_never_pass_the_limit(store: &dyn Store) {
+    with_user(store).await;
+    for round in 0..ROUNDS {
+        let id = format!("d-{round}");
+        store.upsert_device(&device(&id, USER, &format!("phone {round}"), &format!("token-{round}"))).await.unwrap();
+        let tries = join_all((0..20).map(|_| store.count_pin_try(&id, 5))).await;
+        let mut counted: Vec<i64> = tries.into_iter().filter_map(|t| t.unwrap()).collect();
+        counted.sort();
+        assert_eq!(counted, [1, 2, 3, 4, 5], "round {round}: only five of twenty tries are compared");
+    }
+}
+
+pub async fn enrolled_devices_are_limited_per_user_even_when_racing(store: &dyn Store) {
+    with_user(store).await;
+    let inserts = join_all((0..8).map(|n| {
+        let d = device(&format!("d-{n}"), USER, &format!("phone {n}"), &format!("token-{n}"));
+        async move { store.insert_device(&d, 5).await.unwrap() }
+    }))
+    .await;
+    assert_eq!(inserts.iter().filter(|i| **i).count(), 5, "{inserts:?}");
+    assert_eq!(store.devices(USER).await.unwrap().len(), 5);
+    let same_name = device("d-x", USER, "phone 0", "token-x");
+    store.delete_device("d-1").await.unwrap();
+    assert!(!store.insert_device(&same_name, 5).await.unwrap(), "a taken name is not inserted");
+}
+
+pub async fn removed_devices_are_gone_and_touch_records_last_use(store: &dyn Store) {
     with_user(store).await;
     store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
-    for round in 0..ROUNDS as i64 {
-        let outcomes = join_all((0..10).map(|_| store.record_wrong_pin("d-1", 5))).await;
-        let mut counts: Vec<i64> = outcomes.into_iter().map(|o| o.unwrap().0).collect();
-        counts.sort();
-        let expected: Vec<i64> = (1..=10).map(|n| round * 10 + n).collect();
-        assert_eq!(counts, expected, "round {round}: each wrong PIN saw its own count");
-    }
-    assert!(store.device_by_token("token-1").await.unwrap().unwrap().locked);
+    store.touch_device("d-1", NOW + 42).await.unwrap();
+    assert_eq!(store.device("d-1").await.unwrap().unwrap().last_used_at, Some(NOW + 42));
+    assert!(store.delete_device("d-1").await.unwrap());
+    assert!(!store.delete_device("d-1").await.unwrap());
+    assert_eq!(store.device_by_token("token-1").await.unwrap(), None);
 }

@@ -155,11 +155,13 @@ pub fn device(device_id: &str, user_id: &str, name: &str, token_hash: &str) -> D
         user_id: user_id.into(),
         name: name.into(),
         token_hash: token_hash.into(),
-        pin_hash: "$argon2id$test".into(),
+        pin_hash: "hmac-sha256$test".into(),
         app_version: "1.0.0".into(),
         failed_pins: 0,
         locked: false,
         created_at: NOW,
+        public_key: None,
+        last_used_at: None,
     }
 }
 

@@ -1,4 +1,4 @@
-//! The per-user pending limit of the conditional insert, and reading requests back.
+//! The per-user-and-client pending limit of the conditional insert, and reading requests back.
 use futures::future::join_all;
 use phonelogin_core::delegated::{DelegatedAnswers, Language};
 use phonelogin_core::login_request::{Flow, Status};
@@ -32,6 +32,17 @@ pub async fn decided_expired_and_other_users_requests_do_not_count(store: &dyn S
     // At NOW + 10, `short` has expired: the user has no undecided, unexpired request.
     assert_eq!(store.insert_login_request(&login("r-1"), 1, NOW + 10).await.unwrap(), Insert::Inserted);
     let outcome = store.insert_login_request(&login("r-2"), 1, NOW + 10).await.unwrap();
+    assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 600 });
+}
+
+pub async fn the_limit_counts_per_client(store: &dyn Store) {
+    for n in 0..2 {
+        insert(store, login(&format!("shop-{n}"))).await;
+    }
+    let mut other_client = login("elsewhere");
+    other_client.request.client_id = "another-client".into();
+    assert_eq!(store.insert_login_request(&other_client, 2, NOW).await.unwrap(), Insert::Inserted);
+    let outcome = store.insert_login_request(&login("shop-3"), 2, NOW).await.unwrap();
     assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 600 });
 }
 

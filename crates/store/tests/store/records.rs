@@ -1,10 +1,12 @@
-//! Clients and users: upserts, reads and lists.
+//! Clients and users: upserts, reads and lists; what deactivating a user ends; retention.
 use phonelogin_core::delegated::{ConsentItem, DelegatedConsentForm};
+use phonelogin_core::login_request::Status;
 use phonelogin_core::model::AuthMethod;
 use phonelogin_core::msisdn::Msisdn;
-use phonelogin_core::store::Store;
+use phonelogin_core::scope::ScopeSet;
+use phonelogin_core::store::{AccessToken, Enrollment, Store};
 
-use crate::helpers::{client, user};
+use crate::helpers::{CLIENT, NOW, USER, approval, client, device, insert, login, user, with_user};
 
 pub async fn client_upsert_replaces_by_client_id(store: &dyn Store) {
     let first = client("shop", "shop");
@@ -67,6 +69,67 @@ pub async fn user_active_flag_is_set_by_phone(store: &dyn Store) {
     assert!(!store.user("u-1").await.unwrap().unwrap().active);
     let nobody = Msisdn::parse("4799999999").unwrap();
     assert!(!store.set_user_active(&nobody, false).await.unwrap());
+}
+
+pub async fn deactivation_ends_pending_requests_revokes_tokens_and_removes_devices(store: &dyn Store) {
+    with_user(store).await;
+    store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
+    insert(store, login("pending")).await;
+    insert(store, login("approved")).await;
+    assert!(store.approve_login_request("approved", &approval(), NOW).await.unwrap());
+    let token = AccessToken {
+        token_hash: "at-1".into(),
+        login_request_id: "approved".into(),
+        client_id: CLIENT.into(),
+        user_id: USER.into(),
+        scopes: ScopeSet::parse_lenient("openid name"),
+        expires_at: NOW + 300,
+    };
+    store.insert_access_token(&token).await.unwrap();
+
+    let phone = Msisdn::parse("4712345678").unwrap();
+    assert!(store.set_user_active(&phone, false).await.unwrap());
+    assert_eq!(store.login_request("pending").await.unwrap().unwrap().status, Status::Rejected);
+    assert_eq!(store.login_request("approved").await.unwrap().unwrap().status, Status::Approved);
+    assert_eq!(store.access_token("at-1").await.unwrap(), None, "revoked");
+    assert!(store.devices(USER).await.unwrap().is_empty());
+    assert!(store.set_user_active(&phone, true).await.unwrap());
+    assert!(store.user(USER).await.unwrap().unwrap().active);
+}
+
+pub async fn retention_purges_what_ended_before_the_cut_off_in_batches(store: &dyn Store) {
+    for n in 0..5 {
+        let mut old = login(&format!("old-{n}"));
+        old.request.expires_at = NOW - 100;
+        old.request.created_at = NOW - 700;
+        insert(store, old).await;
+    }
+    insert(store, login("live")).await;
+    store
+        .start_enrollment(
+            &Enrollment {
+                enrollment_id: "e-old".into(),
+                phone_number: "4712345678".into(),
+                user_id: None,
+                code_hash: "h".into(),
+                client_addr: "a".into(),
+                created_at: NOW - 1000,
+                expires_at: NOW - 400,
+                attempts: 0,
+                used: false,
+                voided: false,
+            },
+            &[],
+            NOW - 1000,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.purge(NOW, 2).await.unwrap(), 3, "two requests and the enrollment in the first batch");
+    assert_eq!(store.purge(NOW, 2).await.unwrap(), 2);
+    assert_eq!(store.purge(NOW, 2).await.unwrap(), 1);
+    assert_eq!(store.purge(NOW, 2).await.unwrap(), 0);
+    assert!(store.login_request("live").await.unwrap().is_some(), "nothing that is still live goes");
+    assert!(store.login_request("old-0").await.unwrap().is_none());
 }
 
 pub async fn change_phone_number_keeps_the_user_id(store: &dyn Store) {
