@@ -30,6 +30,8 @@ pub struct AppState {
     pub streams: crate::streams::Streams,
     /// Take the client address from the left-most `X-Forwarded-For` (`--trust-proxy`).
     pub trust_proxy: bool,
+    /// A number without an account may enroll and open one (`--self-registration`, PRODUCT §13).
+    pub self_registration: bool,
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
@@ -59,6 +61,7 @@ impl AppState {
             hub,
             streams: crate::streams::Streams::default(),
             trust_proxy: false,
+            self_registration: false,
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
             clients: RwLock::default(),

@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use phonelogin_core::app::{self, AppError, CheckInput, VerifyInput};
 use phonelogin_core::clock;
 use phonelogin_core::notify::Event;
@@ -25,7 +26,8 @@ pub async fn start(
     AppJson(input): AppJson<Start>,
 ) -> Result<Json<Value>, AppResponse> {
     let now = s.clock.now();
-    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, now).await?;
+    let started =
+        app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, s.self_registration, now).await?;
     if let Some(code) = started.code {
         let message = format!("Your phonelogin code is {code}");
         if s.settings.dev {
@@ -47,14 +49,18 @@ pub async fn start(
     Ok(Json(json!({"enrollment_id": started.enrollment_id, "expires_in": app::ENROLLMENT_LIFETIME})))
 }
 
-/// Checks the code before the user chooses a PIN (the guess counts toward the limits).
+/// Checks the code before the user chooses a PIN (the guess counts toward the limits). With
+/// `--self-registration`, a right code for a number without an account answers
+/// `200 {"registration": true}`: the app then asks for the new user's name.
 pub async fn check(
     State(s): State<SharedState>,
     Path(id): Path<String>,
     AppJson(input): AppJson<CheckInput>,
-) -> Result<StatusCode, AppResponse> {
-    app::check_code(s.store.as_ref(), &id, &input, s.clock.now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, AppResponse> {
+    if app::check_code(s.store.as_ref(), &id, &input, s.self_registration, s.clock.now()).await? {
+        return Ok(Json(json!({"registration": true})).into_response());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn verify(
@@ -62,7 +68,8 @@ pub async fn verify(
     Path(id): Path<String>,
     AppJson(input): AppJson<VerifyInput>,
 ) -> Result<Json<Value>, AppResponse> {
-    let enrolled = app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.clock.now()).await?;
+    let enrolled =
+        app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.self_registration, s.clock.now()).await?;
     let d = enrolled.device;
     s.notifier.publish(Event::DeviceAdded { user_id: d.user_id, device_id: d.device_id.clone(), name: d.name }).await;
     Ok(Json(json!({"device_token": enrolled.token, "device_id": d.device_id})))

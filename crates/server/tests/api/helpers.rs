@@ -34,6 +34,7 @@ pub struct Options {
     pub max_pending: i64,
     pub alg: Alg,
     pub trust_proxy: bool,
+    pub self_registration: bool,
     pub limits: HttpLimits,
 }
 
@@ -46,6 +47,7 @@ impl Default for Options {
             max_pending: 3,
             alg: Alg::Rs256,
             trust_proxy: false,
+            self_registration: false,
             limits: HttpLimits::default(),
         }
     }
@@ -155,6 +157,7 @@ pub async fn spawn_with(o: Options) -> TestApp {
     };
     let mut state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
     Arc::get_mut(&mut state).unwrap().trust_proxy = o.trust_proxy;
+    Arc::get_mut(&mut state).unwrap().self_registration = o.self_registration;
     let issuer = state.issuer.clone();
     let streams = state.streams.clone();
     let mut router = phonelogin_server::router(state);

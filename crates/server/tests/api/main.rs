@@ -17,5 +17,6 @@ mod races;
 mod redirect;
 mod resources;
 mod scim;
+mod self_registration;
 mod token;
 mod userinfo;
