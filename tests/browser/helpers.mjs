@@ -32,6 +32,9 @@ export const USERS = {
   grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
   // From fixtures.json.
   kari: { phone: '4791234567', given: 'Kari', name: 'Kari Nordmann' },
+  // A number gets 3 one-time codes in 10 minutes (spec §10): the Norwegian test has its own.
+  kariNo: { phone: '4791234568', given: 'Kari', name: 'Kari Nordmann' },
+  ola: { phone: '4791234569', given: 'Ola', name: 'Ola Nordmann' },
 };
 
 /**
@@ -144,7 +147,12 @@ export async function enroll(page, user, pin, { shots = false } = {}) {
   await page.getByTestId('enroll-phone').fill(user.phone);
   await shoot(page, 'enroll-phone');
   await page.getByTestId('enroll-phone-submit').click();
-  await waitScreen(page, 'enroll-code');
+  await Promise.race([
+    waitScreen(page, 'enroll-code'),
+    page.getByTestId('enroll-error').filter({ hasText: /./ }).waitFor().then(async () => {
+      throw new Error(`enrollment refused: ${await page.getByTestId('enroll-error').textContent()}`);
+    }),
+  ]);
 
   let code = null;
   const until = Date.now() + WAIT;
@@ -181,7 +189,23 @@ export function deviceToken(page) {
   return page.evaluate(() => localStorage.getItem('phonelogin.device_token'));
 }
 
+/**
+ * The app's own signature of a decision, made in the page by web/app/devicekey.js with the
+ * non-extractable key the app created at enrollment (the test never sees the private key).
+ */
+export function signDecision(page, requestId, approve) {
+  return page.evaluate(async ([id, yes]) => (await import('/app/devicekey.js')).signDecision(id, yes), [requestId, approve]);
+}
+
+/**
+ * Calls the App API with the app's device token; a decision (approve/reject) is signed with the
+ * app's device key unless the body already has a `signature`, as the app itself does.
+ */
 export async function appApi(page, method, apiPath, json) {
+  const decision = /^\/login-requests\/([^/]+)\/(approve|reject)$/.exec(apiPath);
+  if (decision && method === 'POST' && !(json && 'signature' in json)) {
+    json = { ...(json || {}), signature: await signDecision(page, decision[1], decision[2] === 'approve') };
+  }
   const token = await deviceToken(page);
   const headers = { Authorization: `Bearer ${token}` };
   if (method === 'POST') headers['Content-Type'] = 'application/json';

@@ -62,6 +62,7 @@ export async function api(method, path, body, { auth = true } = {}) {
   if (!res.ok) {
     const code = (data && typeof data.error === 'string') ? data.error : `http_${res.status}`;
     const err = new ApiError(res.status, code, data?.error_description, data);
+    err.retryAfter = res.headers.get('Retry-After');
     if (auth && res.status === 401) for (const fn of unauthorizedListeners) fn(err);
     throw err;
   }
@@ -70,6 +71,8 @@ export async function api(method, path, body, { auth = true } = {}) {
 
 export const App = {
   startEnrollment: (phone_number) => api('POST', '/enrollments', { phone_number }, { auth: false }),
+  checkCode: (id, code) =>
+    api('POST', `/enrollments/${encodeURIComponent(id)}/check`, { code }, { auth: false }),
   verifyEnrollment: (id, body) =>
     api('POST', `/enrollments/${encodeURIComponent(id)}/verify`, body, { auth: false }),
   devOutbox: () => api('GET', '/dev/outbox', undefined, { auth: false }),
@@ -77,7 +80,9 @@ export const App = {
   loginRequests: () => api('GET', '/login-requests'),
   loginRequest: (id) => api('GET', `/login-requests/${encodeURIComponent(id)}`),
   approve: (id, body) => api('POST', `/login-requests/${encodeURIComponent(id)}/approve`, body),
-  reject: (id) => api('POST', `/login-requests/${encodeURIComponent(id)}/reject`, {}),
+  reject: (id, body) => api('POST', `/login-requests/${encodeURIComponent(id)}/reject`, body || {}),
+  devices: () => api('GET', '/devices'),
+  removeDevice: (id) => api('DELETE', `/devices/${encodeURIComponent(id)}`),
   consents: () => api('GET', '/consents'),
   revokeConsent: (clientId) => api('DELETE', `/consents/${encodeURIComponent(clientId)}`),
 };

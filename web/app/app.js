@@ -7,13 +7,14 @@ import { t, getLang, setLang, onLangChange } from './i18n.js';
 import { currentScreen, toast } from './ui.js';
 import { session, hooks, remember, getRequest, clearAll } from './state.js';
 import { showEnroll } from './enroll.js';
+import { clearDeviceKey } from './devicekey.js';
 import { showHome, refresh } from './home.js';
 import { openRequest, openRequestById, requestClosed, requestOnScreen } from './login.js';
 
 let stream = null;
 
 /** Screens an incoming login may replace at once; elsewhere it is offered in a toast. */
-const INTERRUPTIBLE = new Set(['home', 'consents', 'complete', 'rejected', 'closed']);
+const INTERRUPTIBLE = new Set(['home', 'consents', 'devices', 'complete', 'rejected', 'closed']);
 
 function enterApp() {
   const m = /^#request=([\w-]+)$/.exec(window.location.hash);
@@ -31,6 +32,7 @@ function reenroll() {
   stream = null;
   session.streamUp = false;
   clearAll();
+  clearDeviceKey();
   showEnroll(enterApp);
 }
 
@@ -59,6 +61,7 @@ function startStream() {
     onEvent(name, data) {
       if (name === 'login_request' && data && typeof data === 'object') incoming(data);
       else if (name === 'login_request_closed' && data?.id) requestClosed(data.id, data.reason);
+      else if (name === 'device_added' && data?.name) toast(t('device_added_toast', { name: data.name }));
     },
   });
 }

@@ -1,8 +1,10 @@
-// Enrollment: phone number → one-time code → choose a PIN → device token in localStorage.
+// Enrollment: phone number → one-time code (checked at once) → choose a PIN → a new device
+// key (WebCrypto, kept in IndexedDB) registered with the server → device token in localStorage.
 
 import { App, APP_VERSION, ApiError, setToken } from './api.js';
 import { t } from './i18n.js';
 import { h, show, currentScreen, errorLine, setError, busy, normalisePhone, formatPhone } from './ui.js';
+import { newDeviceKey, saveDeviceKey } from './devicekey.js';
 
 const flow = { phone: '', enrollmentId: null, code: '', pin: null };
 let onEnrolled = () => {};
@@ -25,7 +27,12 @@ function messageFor(err) {
     invalid_code: 'err_invalid_code',
     invalid_pin: 'err_invalid_pin',
     not_found: 'err_enrollment_gone',
+    too_many_devices: 'err_too_many_devices',
   }[err.code];
+  if (err.code === 'too_many_requests') {
+    const seconds = Number(err.retryAfter) || 0;
+    return seconds > 0 ? t('err_too_many_tries_wait', { minutes: Math.ceil(seconds / 60) }) : t('err_too_many_tries');
+  }
   return key ? t(key) : t('err_generic', { code: err.code });
 }
 
@@ -80,6 +87,7 @@ function showCode(error) {
     const err = errorLine('enroll-error');
     setError(err, error);
     const hint = h('p', { class: 'dev-hint', testid: 'dev-code', hidden: true });
+    const submit = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-code-submit' }, t('continue'));
     scr.devHint = hint;
     if (scr.devCode) { hint.textContent = t('dev_code', { code: scr.devCode }); hint.hidden = false; }
     const form = h('form', {
@@ -88,16 +96,26 @@ function showCode(error) {
         e.preventDefault();
         const code = input.value.replace(/\s/g, '');
         if (!/^\d{4,8}$/.test(code)) { setError(err, t('err_invalid_code')); input.focus(); return; }
-        flow.code = code;
-        if (flow.pin) verify(); // PIN already chosen: a retry after a wrong code
-        else showPin();
+        // The code is checked before a PIN is chosen (a wrong one counts toward the limits).
+        busy(submit, async () => {
+          setError(err, '');
+          try {
+            await App.checkCode(flow.enrollmentId, code);
+          } catch (e2) {
+            setError(err, messageFor(e2));
+            input.select();
+            return;
+          }
+          flow.code = code;
+          showPin();
+        });
       },
     },
     h('label', { for: 'code' }, t('code_label')),
     input,
     hint,
     err,
-    h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-code-submit' }, t('continue')),
+    submit,
     h('button', {
       class: 'btn btn-link', type: 'button', testid: 'enroll-change-number',
       onclick: () => showEnroll(),
@@ -181,12 +199,15 @@ async function verify(errEl) {
   if (verifying) return;
   verifying = true;
   try {
+    const key = await newDeviceKey();
     const res = await App.verifyEnrollment(flow.enrollmentId, {
       code: flow.code,
       pin: flow.pin,
       device_name: deviceName(),
       app_version: APP_VERSION,
+      device_public_key: key.jwk,
     });
+    await saveDeviceKey(key.pair);
     setToken(res.device_token);
     flow.pin = null;
     flow.code = '';

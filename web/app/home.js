@@ -6,6 +6,7 @@ import { h, show, currentScreen, merchantLogo, errorLine, setError, busy, format
 import { session, hooks, replaceAll, openRequests, onRequestsChange, deadline } from './state.js';
 import { openRequest } from './login.js';
 import { showConsents } from './consents.js';
+import { showDevices } from './devices.js';
 
 /** Re-read the user and the pending list from the server. */
 export async function refresh() {
@@ -119,7 +120,11 @@ function renderHome(screen) {
       h('button', {
         class: 'btn btn-secondary', type: 'button', testid: 'consents-link',
         onclick: () => showConsents(),
-      }, t('consents_link'))),
+      }, t('consents_link')),
+      h('button', {
+        class: 'btn btn-secondary', type: 'button', testid: 'devices-link',
+        onclick: () => showDevices(),
+      }, t('devices_link'))),
     h('footer', { class: 'home-foot' },
       h('button', {
         class: 'btn btn-link', type: 'button', testid: 'forget',

@@ -6,6 +6,7 @@ import { t, getLang, pick, scopeLabel, joinList } from './i18n.js';
 import { h, icon, show, currentScreen, merchantLogo, countdown, errorLine, setError, busy } from './ui.js';
 import { remember, markClosed, closedReason, deadline, hooks } from './state.js';
 import { showHome } from './home.js';
+import { signDecision } from './devicekey.js';
 
 /** The request being worked on: { view, consent, delegated, inFlight }. */
 let flow = null;
@@ -244,6 +245,7 @@ async function approve(input, err) {
   let res;
   try {
     res = await App.approve(v.id, {
+      signature: await signDecision(v.id, true),
       pin: input.value,
       consent: !!current.consent,
       delegated_consents: current.delegated || {},
@@ -289,7 +291,7 @@ async function doReject(err) {
   current.inFlight = true;
   let res;
   try {
-    res = await App.reject(v.id);
+    res = await App.reject(v.id, { signature: await signDecision(v.id, false) });
   } catch (e) {
     current.inFlight = false;
     if (e instanceof ApiError && (e.code === 'request_closed' || e.code === 'not_found')) {

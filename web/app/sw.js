@@ -2,7 +2,7 @@
 // Network first (so a new server version is picked up at once), the cache only as fallback.
 // App API responses (/app-api/) are never cached or even touched.
 
-const CACHE = 'phonelogin-shell-v2';
+const CACHE = 'phonelogin-shell-v3';
 const SHELL = [
   '/app/',
   '/app/index.html',
@@ -17,6 +17,8 @@ const SHELL = [
   '/app/home.js',
   '/app/login.js',
   '/app/consents.js',
+  '/app/devices.js',
+  '/app/devicekey.js',
   '/app/manifest.webmanifest',
   '/app/icon.svg',
   '/app/icon-192.png',

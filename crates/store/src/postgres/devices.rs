@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
+use sqlx::query::Query;
 
 use super::PostgresStore;
 use crate::err;
@@ -11,6 +12,23 @@ use crate::rows::{DEVICE_COLS, device};
 
 /// The first key of the two-key advisory lock that serialises one user's device inserts.
 const DEVICE_LOCK_CLASS: i32 = 0x4445_5649; // "DEVI"
+
+/// Binds a device's columns as `?1`…`?9` / `$1`…`$9`: device_id, user_id, name, token_hash,
+/// pin_hash, app_version, created_at, public_key, last_used_at.
+fn bind_device<'q>(
+    q: Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    d: &'q Device,
+) -> Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    q.bind(&d.device_id)
+        .bind(&d.user_id)
+        .bind(&d.name)
+        .bind(&d.token_hash)
+        .bind(&d.pin_hash)
+        .bind(&d.app_version)
+        .bind(d.created_at)
+        .bind(&d.public_key)
+        .bind(d.last_used_at)
+}
 
 #[async_trait]
 impl DeviceStore for PostgresStore {
@@ -29,23 +47,17 @@ impl DeviceStore for PostgresStore {
     }
 
     async fn upsert_device(&self, d: &Device) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version,
+        bind_device(
+            sqlx::query(
+                "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version,
                failed_pins, locked, created_at, public_key, last_used_at)
              VALUES ($1, $2, $3, $4, $5, $6, 0, FALSE, $7, $8, $9)
              ON CONFLICT (user_id, name) DO UPDATE SET token_hash = excluded.token_hash,
                pin_hash = excluded.pin_hash, app_version = excluded.app_version,
                failed_pins = 0, locked = FALSE, public_key = excluded.public_key",
+            ),
+            d,
         )
-        .bind(&d.device_id)
-        .bind(&d.user_id)
-        .bind(&d.name)
-        .bind(&d.token_hash)
-        .bind(&d.pin_hash)
-        .bind(&d.app_version)
-        .bind(d.created_at)
-        .bind(&d.public_key)
-        .bind(d.last_used_at)
         .execute(&self.pool)
         .await
         .map_err(err)?;
@@ -61,22 +73,16 @@ impl DeviceStore for PostgresStore {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        let r = sqlx::query(
-            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version,
+        let r = bind_device(
+            sqlx::query(
+                "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version,
                failed_pins, locked, created_at, public_key, last_used_at)
              SELECT $1, $2, $3, $4, $5, $6, 0, FALSE, $7, $8, $9
              WHERE (SELECT COUNT(*) FROM devices WHERE user_id = $2) < $10
              ON CONFLICT DO NOTHING",
+            ),
+            d,
         )
-        .bind(&d.device_id)
-        .bind(&d.user_id)
-        .bind(&d.name)
-        .bind(&d.token_hash)
-        .bind(&d.pin_hash)
-        .bind(&d.app_version)
-        .bind(d.created_at)
-        .bind(&d.public_key)
-        .bind(d.last_used_at)
         .bind(max_devices)
         .execute(&mut *tx)
         .await

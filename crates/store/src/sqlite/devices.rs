@@ -4,10 +4,28 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
+use sqlx::query::Query;
 
 use super::SqliteStore;
 use crate::err;
 use crate::rows::{DEVICE_COLS as COLS, device};
+
+/// Binds a device's columns as `?1`…`?9` / `$1`…`$9`: device_id, user_id, name, token_hash,
+/// pin_hash, app_version, created_at, public_key, last_used_at.
+fn bind_device<'q>(
+    q: Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    d: &'q Device,
+) -> Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
+    q.bind(&d.device_id)
+        .bind(&d.user_id)
+        .bind(&d.name)
+        .bind(&d.token_hash)
+        .bind(&d.pin_hash)
+        .bind(&d.app_version)
+        .bind(d.created_at)
+        .bind(&d.public_key)
+        .bind(d.last_used_at)
+}
 
 #[async_trait]
 impl DeviceStore for SqliteStore {
@@ -30,22 +48,13 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn upsert_device(&self, d: &Device) -> StoreResult<()> {
-        sqlx::query(
+        bind_device(sqlx::query(
             "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
                public_key, last_used_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)
              ON CONFLICT (user_id, name) DO UPDATE SET token_hash = excluded.token_hash, pin_hash = excluded.pin_hash,
                app_version = excluded.app_version, failed_pins = 0, locked = 0, public_key = excluded.public_key",
-        )
-        .bind(&d.device_id)
-        .bind(&d.user_id)
-        .bind(&d.name)
-        .bind(&d.token_hash)
-        .bind(&d.pin_hash)
-        .bind(&d.app_version)
-        .bind(d.created_at)
-        .bind(&d.public_key)
-        .bind(d.last_used_at)
+        ), d)
         .execute(&self.writer)
         .await
         .map_err(err)?;
@@ -54,22 +63,13 @@ impl DeviceStore for SqliteStore {
 
     async fn insert_device(&self, d: &Device, max_devices: i64) -> StoreResult<bool> {
         // One statement on the one writer: the count and the insert cannot interleave.
-        let r = sqlx::query(
+        let r = bind_device(sqlx::query(
             "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
                public_key, last_used_at)
              SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9
              WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ?2) < ?10
              ON CONFLICT DO NOTHING",
-        )
-        .bind(&d.device_id)
-        .bind(&d.user_id)
-        .bind(&d.name)
-        .bind(&d.token_hash)
-        .bind(&d.pin_hash)
-        .bind(&d.app_version)
-        .bind(d.created_at)
-        .bind(&d.public_key)
-        .bind(d.last_used_at)
+        ), d)
         .bind(max_devices)
         .execute(&self.writer)
         .await
