@@ -47,7 +47,7 @@ function run(bin, args, cwd) {
   });
 }
 
-/** Start `bin serve --demo --dev` on a fresh database; resolves to { base, stop }. */
+/** Start `bin serve --demo --dev --self-registration` on a fresh database; resolves to { base, stop }. */
 export async function startServer(bin, { log = !!process.env.TEST_LOG } = {}) {
   const exe = path.resolve(bin);
   const port = await freePort();
@@ -55,7 +55,7 @@ export async function startServer(bin, { log = !!process.env.TEST_LOG } = {}) {
   const db = ['--database-url', `sqlite://${path.join(dir, 'test.db')}`, '--secret-file', path.join(dir, 'secret')];
   await run(exe, ['import', FIXTURES_FILE, ...db], dir);
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(exe, ['serve', '--demo', '--dev', '--listen', `127.0.0.1:${port}`, ...db],
+  const child = spawn(exe, ['serve', '--demo', '--dev', '--self-registration', '--listen', `127.0.0.1:${port}`, ...db],
     { cwd: dir, stdio: ['ignore', 'ignore', log ? 'inherit' : 'ignore'] });
   const stop = async () => {
     if (child.exitCode === null) {

@@ -2,7 +2,7 @@
 // Network first (so a new server version is picked up at once), the cache only as fallback.
 // App API responses (/app-api/) are never cached or even touched.
 
-const CACHE = 'phonelogin-shell-v3';
+const CACHE = 'phonelogin-shell-v4';
 const SHELL = [
   '/app/',
   '/app/index.html',
