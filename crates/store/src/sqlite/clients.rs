@@ -2,10 +2,30 @@
 use async_trait::async_trait;
 use phonelogin_core::model::Client;
 use phonelogin_core::store::{ClientStore, StoreResult};
+use sqlx::query::Query;
 
 use super::SqliteStore;
 use crate::err;
 use crate::rows::{CLIENT_COLS as COLS, client};
+
+/// Binds a client's columns as the 1st…11th parameters: client_id, secret_hash, name, logo_url,
+/// auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at.
+pub(super) fn bind_client<'q>(
+    q: Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
+    c: &'q Client,
+) -> StoreResult<Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>> {
+    Ok(q.bind(&c.client_id)
+        .bind(&c.secret_hash)
+        .bind(&c.name)
+        .bind(&c.logo_url)
+        .bind(c.auth_method.as_str())
+        .bind(c.scopes.to_string())
+        .bind(serde_json::to_string(&c.redirect_uris).map_err(err)?)
+        .bind(c.grant_types.join(" "))
+        .bind(&c.sector)
+        .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
+        .bind(c.created_at))
+}
 
 #[async_trait]
 impl ClientStore for SqliteStore {
@@ -19,25 +39,17 @@ impl ClientStore for SqliteStore {
     }
 
     async fn upsert_client(&self, c: &Client) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, name = excluded.name,
-               logo_url = excluded.logo_url, auth_method = excluded.auth_method, scopes = excluded.scopes,
-               redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, sector = excluded.sector,
-               delegated_consents = excluded.delegated_consents",
-        )
-        .bind(&c.client_id)
-        .bind(&c.secret_hash)
-        .bind(&c.name)
-        .bind(&c.logo_url)
-        .bind(c.auth_method.as_str())
-        .bind(c.scopes.to_string())
-        .bind(serde_json::to_string(&c.redirect_uris).map_err(err)?)
-        .bind(c.grant_types.join(" "))
-        .bind(&c.sector)
-        .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
-        .bind(c.created_at)
+        bind_client(
+            sqlx::query(
+                "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash, name = excluded.name,
+                   logo_url = excluded.logo_url, auth_method = excluded.auth_method, scopes = excluded.scopes,
+                   redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types, sector = excluded.sector,
+                   delegated_consents = excluded.delegated_consents",
+            ),
+            c,
+        )?
         .execute(&self.writer)
         .await
         .map_err(err)?;

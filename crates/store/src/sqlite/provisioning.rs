@@ -5,28 +5,22 @@ use phonelogin_core::model::{Client, User};
 use phonelogin_core::store::{ProvisioningStore, ScimMeta, StoreResult};
 
 use super::SqliteStore;
+use super::clients::bind_client;
+use super::users::bind_user;
 use crate::err;
 use crate::rows::{Fields, scim_meta};
 
 #[async_trait]
 impl ProvisioningStore for SqliteStore {
     async fn insert_client(&self, c: &Client) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (client_id) DO NOTHING",
-        )
-        .bind(&c.client_id)
-        .bind(&c.secret_hash)
-        .bind(&c.name)
-        .bind(&c.logo_url)
-        .bind(c.auth_method.as_str())
-        .bind(c.scopes.to_string())
-        .bind(serde_json::to_string(&c.redirect_uris).map_err(err)?)
-        .bind(c.grant_types.join(" "))
-        .bind(&c.sector)
-        .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
-        .bind(c.created_at)
+        let r = bind_client(
+            sqlx::query(
+                "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (client_id) DO NOTHING",
+            ),
+            c,
+        )?
         .execute(&self.writer)
         .await
         .map_err(err)?;
@@ -34,26 +28,18 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn insert_user(&self, u: &User) -> StoreResult<bool> {
-        let r = sqlx::query(
-            "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (phone_number) DO NOTHING",
-        )
-        .bind(&u.user_id)
-        .bind(u.phone_number.as_str())
-        .bind(&u.given_name)
-        .bind(&u.family_name)
-        .bind(&u.email)
-        .bind(u.email_verified)
-        .bind(&u.birthdate)
-        .bind(&u.nin)
-        .bind(u.active)
-        .bind(serde_json::to_string(&u.addresses).map_err(err)?)
-        .bind(u.created_at)
-        .execute(&self.writer)
+        let inserted: Option<String> = bind_user(
+            sqlx::query_scalar(
+                "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (phone_number) DO NOTHING RETURNING user_id",
+            ),
+            u,
+        )?
+        .fetch_optional(&self.writer)
         .await
         .map_err(err)?;
-        Ok(r.rows_affected() == 1)
+        Ok(inserted.is_some())
     }
 
     async fn scim_meta(&self, user_id: &str) -> StoreResult<ScimMeta> {
