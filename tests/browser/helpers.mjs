@@ -1,6 +1,7 @@
 // Shared helpers of the browser tests: one Chromium, a phone page (360×740) and a POS page side
 // by side, enrollment through the app's own screens, screenshots under tests-artifacts/.
 
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { mkdir } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
@@ -32,6 +33,11 @@ export const USERS = {
   grace: { phone: '4711111111', given: 'Grace', name: 'Grace Hopper' },
   // From fixtures.json.
   kari: { phone: '4791234567', given: 'Kari', name: 'Kari Nordmann' },
+  linus: { phone: '4790000011', given: 'Linus', name: 'Linus Torvalds' }, // newer logins take over
+  margaret: { phone: '4790000012', given: 'Margaret', name: 'Margaret Hamilton' }, // server restarts
+  edsger: { phone: '4790000013', given: 'Edsger', name: 'Edsger Dijkstra' }, // a phone locking
+  barbara: { phone: '4790000014', given: 'Barbara', name: 'Barbara Liskov' }, // offline, Back, reload
+  frances: { phone: '4790000015', given: 'Frances', name: 'Frances Allen' }, // the till across restarts
   // A number gets 3 one-time codes in 10 minutes (spec §10): the Norwegian test has its own.
   kariNo: { phone: '4791234568', given: 'Kari', name: 'Kari Nordmann' },
   ola: { phone: '4791234569', given: 'Ola', name: 'Ola Nordmann' },
@@ -48,7 +54,7 @@ export const USER_AGENTS = {
 
 export function launch() {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.PHONELOGIN_CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -57,8 +63,9 @@ export function launch() {
 function collectErrors(page, errors) {
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
   page.on('console', (m) => {
-    // 4xx answers the app expects (wrong PIN, ...) are logged by Chromium as "Failed to load resource".
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+    // 4xx answers the app expects (wrong PIN, ...) are logged by Chromium as "Failed to load resource",
+    // and so are requests to a server that is restarting (net::ERR_CONNECTION_REFUSED).
+    if (m.type() === 'error' && !/Failed to load resource|net::ERR_/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
 }
 
@@ -299,4 +306,47 @@ export async function assertNotReloaded(page, assert) {
 export function assertNoPageErrors(pages, assert) {
   const errors = pages.flatMap((p) => p.errors || []);
   assert.deepEqual(errors, [], `errors in the browser:\n${errors.join('\n')}`);
+}
+
+/**
+ * The usual set-up of a test file: before its tests one Chromium with a phone page enrolled as
+ * `user` (PIN `pin`, nothing pending) and, unless `pos: false`, the till; closed after them.
+ * Returns an object whose `browser`, `phone` and `pos` are set once `before` has run.
+ */
+export function phoneAndTill(user, pin, { pos = true, skip = false } = {}) {
+  const ctx = { browser: null, phone: null, pos: null };
+  before(async () => {
+    if (skip) return;
+    ctx.browser = await launch();
+    ctx.phone = await openPhone(ctx.browser);
+    if (pos) ctx.pos = await openPos(ctx.browser);
+    await enroll(ctx.phone, user, pin);
+    await startClean(ctx.phone);
+  }, { timeout: 60_000 });
+  after(async () => {
+    await ctx.browser?.close();
+  });
+  return ctx;
+}
+
+/** Open the app's home screen afresh, with the push stream connected. */
+export async function freshHome(page) {
+  await page.goto('/app/');
+  await waitScreen(page, 'home');
+  await streamUp(page);
+}
+
+/**
+ * On the confirm screen of the login showing `binding`: confirm, consent when asked, and enter
+ * `pin`. Ends once the PIN is sent.
+ */
+export async function confirmWithPin(page, binding, pin) {
+  await waitScreen(page, 'confirm');
+  if (binding) await waitText(page, 'binding-message', binding);
+  await page.getByTestId('confirm-button').click();
+  await page.locator('[data-testid="screen-consent"], [data-testid="screen-pin"]').first().waitFor();
+  if (await page.getByTestId('screen-consent').isVisible()) await page.getByTestId('consent-accept').click();
+  await waitScreen(page, 'pin');
+  await page.getByTestId('pin-input').fill(pin);
+  await page.getByTestId('pin-submit').click();
 }

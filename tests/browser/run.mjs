@@ -27,6 +27,8 @@ async function main() {
     const bin = own[own.indexOf('--server') + 1];
     if (!bin) throw new Error('--server needs the path of the phonelogin binary');
     ({ base, stop } = await startServer(bin));
+    // Files that restart a server start their own, from the same binary.
+    process.env.PHONELOGIN_BIN = path.resolve(bin);
   }
 
   if (!base) {

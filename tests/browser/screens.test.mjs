@@ -156,7 +156,10 @@ test('five wrong PINs on the real server lock the phone: the locked screen, then
   for (const message of ['4 attempts left', '3 attempts left', '2 attempts left', '1 attempt left']) {
     await phone2.getByTestId('pin-input').fill(WRONG_PIN);
     await phone2.getByTestId('pin-submit').click();
-    await waitText(phone2, 'pin-error', `Wrong PIN. ${message}.`);
+    // The last attempt says what one more wrong PIN does.
+    await waitText(phone2, 'pin-error', message === '1 attempt left'
+      ? 'Wrong PIN. 1 attempt left: one more wrong PIN locks this phone, and it must then be set up again.'
+      : `Wrong PIN. ${message}.`);
   }
   await phone2.getByTestId('pin-input').fill(WRONG_PIN);
   await phone2.getByTestId('pin-submit').click();

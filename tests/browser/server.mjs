@@ -1,6 +1,6 @@
 // Starts a real phonelogin server for the browser tests and the tour: `PATH serve --demo --dev`
-// on a free port with a fresh SQLite database, after importing fixtures.json (a test user and a
-// test client) into that database with `PATH import`.
+// on a free port with a fresh SQLite database and fixtures.json (a test user and a test client)
+// imported on start (`serve --fixtures`).
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -36,40 +36,45 @@ export async function waitHealthy(base, child, seconds = 30) {
   throw new Error(`server at ${base} did not become healthy in ${seconds}s`);
 }
 
-function run(bin, args, cwd) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${bin} ${args.join(' ')}: exit ${code}\n${out}`))));
-  });
-}
-
-/** Start `bin serve --demo --dev --self-registration` on a fresh database; resolves to { base, stop }. */
-export async function startServer(bin, { log = !!process.env.TEST_LOG } = {}) {
+/**
+ * Start `bin serve --demo --dev --self-registration --fixtures fixtures.json` on a fresh database; resolves to
+ * { base, stop, restart, kill }. `restart()` stops the server (SIGTERM) and starts it again on the
+ * same port and database; `kill()` stops it with SIGKILL and `start()` brings it back.
+ */
+export async function startServer(bin, { log = !!process.env.TEST_LOG, port } = {}) {
   const exe = path.resolve(bin);
-  const port = await freePort();
+  port ??= await freePort();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'phonelogin-browser-'));
   const db = ['--database-url', `sqlite://${path.join(dir, 'test.db')}`, '--secret-file', path.join(dir, 'secret')];
-  await run(exe, ['import', FIXTURES_FILE, ...db], dir);
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(exe, ['serve', '--demo', '--dev', '--self-registration', '--listen', `127.0.0.1:${port}`, ...db],
-    { cwd: dir, stdio: ['ignore', 'ignore', log ? 'inherit' : 'ignore'] });
+  let child = null;
+  const start = async () => {
+    child = spawn(exe, ['serve', '--demo', '--dev', '--self-registration', '--listen', `127.0.0.1:${port}`, '--fixtures', FIXTURES_FILE, ...db],
+      { cwd: dir, stdio: ['ignore', 'ignore', log ? 'inherit' : 'ignore'] });
+    await waitHealthy(base, child);
+  };
+  const halt = async (signal) => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  };
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    }
+    await halt('SIGTERM');
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    await waitHealthy(base, child);
+    await start();
   } catch (e) {
     await stop();
     throw e;
   }
-  return { base, stop };
+  return {
+    base,
+    stop,
+    start,
+    kill: () => halt('SIGKILL'),
+    terminate: () => halt('SIGTERM'),
+    restart: async () => { await halt('SIGTERM'); await start(); },
+  };
 }

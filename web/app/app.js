@@ -9,7 +9,9 @@ import { session, hooks, remember, getRequest, clearAll } from './state.js';
 import { showEnroll } from './enroll.js';
 import { clearDeviceKey } from './devicekey.js';
 import { showHome, refresh } from './home.js';
-import { openRequest, openRequestById, requestClosed, requestOnScreen } from './login.js';
+import { openRequest, openRequestById, requestClosed, requestOnScreen, decisionInFlight } from './login.js';
+import { onRoute, requestInHash } from './nav.js';
+import { showConsents } from './consents.js';
 
 let stream = null;
 
@@ -17,13 +19,11 @@ let stream = null;
 const INTERRUPTIBLE = new Set(['home', 'consents', 'devices', 'complete', 'rejected', 'closed']);
 
 function enterApp() {
-  const m = /^#request=([\w-]+)$/.exec(window.location.hash);
-  if (m) {
-    history.replaceState(null, '', window.location.pathname);
-    openRequestById(m[1]);
-  } else {
-    showHome();
-  }
+  // A reload (or a link) in the middle of a login returns to that login.
+  const linked = requestInHash();
+  if (linked) openRequestById(linked.id);
+  else if (window.location.hash === '#consents') showConsents();
+  else showHome();
   startStream();
 }
 
@@ -31,6 +31,7 @@ function reenroll() {
   stream?.stop();
   stream = null;
   session.streamUp = false;
+  session.listKnown = false;
   clearAll();
   clearDeviceKey();
   showEnroll(enterApp);
@@ -46,12 +47,18 @@ function startStream() {
   stream = connectEvents({
     onOpen() {
       session.streamUp = true;
+      session.reachFailed = false;
       updateHome();
       // Anything that started while we were disconnected only shows up in the list.
       refresh().catch(() => {});
     },
     onDown() {
       session.streamUp = false;
+      session.listKnown = false;
+      updateHome();
+    },
+    onFail() {
+      session.reachFailed = true;
       updateHome();
     },
     onUnauthorized() {
@@ -66,13 +73,22 @@ function startStream() {
   });
 }
 
-/** A login for this user just started: show it at once unless the user is busy with another. */
+/**
+ * A login for this user just started: show it at once unless the user is busy with another.
+ * A newer login of the merchant on screen takes over (the till has started again); the one it
+ * replaces is then marked older on the new confirm screen, to be rejected in one tap.
+ */
 function incoming(view) {
   remember(view);
   const screen = currentScreen();
   const onScreen = requestOnScreen();
   if (onScreen === view.id) return;
   if (!onScreen && screen && INTERRUPTIBLE.has(screen.name)) {
+    openRequest(view);
+    return;
+  }
+  const shown = onScreen ? getRequest(onScreen) : null;
+  if (shown && shown.client_id === view.client_id && !decisionInFlight()) {
     openRequest(view);
     return;
   }
@@ -102,6 +118,17 @@ function registerServiceWorker() {
 
 function start() {
   hooks.reenroll = reenroll;
+  hooks.connectionLost = () => {
+    session.streamUp = false;
+    session.reachFailed = true;
+    session.listKnown = false;
+    updateHome();
+    stream?.reconnect();
+  };
+  onRoute('home', () => showHome());
+  onRoute('consents', () => showConsents());
+  window.addEventListener('online', updateHome);
+  window.addEventListener('offline', updateHome);
   onUnauthorized(() => {
     if (!getToken()) return;
     clearToken();

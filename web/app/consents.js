@@ -5,9 +5,10 @@ import { App, ApiError } from './api.js';
 import { t, scopeLabel, joinList, formatDate } from './i18n.js';
 import { h, show, currentScreen, merchantLogo, errorLine, setError, busy, toast } from './ui.js';
 import { showHome } from './home.js';
+import { goBack } from './nav.js';
 
 export function showConsents() {
-  const screen = show('consents', render);
+  const screen = show('consents', render, { route: { name: 'consents', hash: '#consents' } });
   load(screen);
 }
 
@@ -39,7 +40,7 @@ function render(screen) {
   };
 
   const root = h('section', { class: 'screen', testid: 'screen-consents' },
-    h('button', { class: 'btn-back', type: 'button', testid: 'back', onclick: () => showHome() },
+    h('button', { class: 'btn-back', type: 'button', testid: 'back', onclick: () => goBack(showHome) },
       h('span', { 'aria-hidden': 'true' }, '‹ '), t('back')),
     h('h1', {}, t('consents_title')),
     h('p', { class: 'lead' }, t('consents_intro')),

@@ -5,6 +5,7 @@ import { t, formatSeconds } from './i18n.js';
 import { h, show, currentScreen, merchantLogo, errorLine, setError, busy, formatPhone } from './ui.js';
 import { session, hooks, replaceAll, openRequests, onRequestsChange, deadline } from './state.js';
 import { openRequest } from './login.js';
+import { isOlder } from './older.js';
 import { showConsents } from './consents.js';
 import { showDevices } from './devices.js';
 
@@ -15,11 +16,12 @@ export async function refresh() {
     App.loginRequests(),
   ]);
   session.me = me;
+  session.listKnown = true;
   replaceAll(list?.login_requests || []);
 }
 
 export function showHome() {
-  const screen = show('home', renderHome);
+  const screen = show('home', renderHome, { route: { name: 'home', base: true } });
   refresh().then(() => {
     if (currentScreen() === screen) screen.update?.();
   }).catch((e) => {
@@ -33,6 +35,7 @@ function renderHome(screen) {
   const status = h('p', { class: 'stream-status', testid: 'stream-status' });
   const list = h('ul', { class: 'request-list', testid: 'request-list', 'aria-live': 'polite' });
   const empty = h('p', { class: 'empty', testid: 'empty-state', hidden: true }, t('home_empty'));
+  const unknown = h('p', { class: 'empty', testid: 'unknown-state', hidden: true }, t('home_unknown'));
   const err = errorLine('home-error');
   const pull = h('div', { class: 'pull', 'aria-hidden': 'true' }, t('pull_release'));
   const refreshButton = h('button', {
@@ -52,6 +55,11 @@ function renderHome(screen) {
 
   screen.fail = (e) => {
     if (e instanceof ApiError && e.status === 401) return; // app.js handles it
+    if (e instanceof ApiError && e.status === 0) {
+      // Not a second message beside the status line: the status line says it, and reconnects.
+      hooks.connectionLost();
+      return;
+    }
     setError(err, e instanceof ApiError && e.status === 0 ? t('err_network') : t('err_generic', { code: e.code || e }));
   };
 
@@ -60,9 +68,12 @@ function renderHome(screen) {
     const me = session.me;
     greeting.textContent = me?.given_name ? t('greeting', { name: me.given_name }) : t('greeting_anon');
     phone.textContent = me?.phone_number ? formatPhone(me.phone_number) : '';
-    status.textContent = session.streamUp ? t('live') : t('reconnecting');
-    status.classList.toggle('up', session.streamUp);
-    status.dataset.up = String(session.streamUp);
+    const state = connectionState();
+    status.textContent = t(`conn_${state}`);
+    status.classList.toggle('up', state === 'up');
+    status.dataset.up = String(state === 'up');
+    status.dataset.state = state;
+    if (state === 'up') setError(err, '');
     const views = openRequests();
     timeEls.clear();
     list.replaceChildren(...views.map((v) => {
@@ -76,11 +87,13 @@ function renderHome(screen) {
         merchantLogo(v.merchant, 'sm'),
         h('span', { class: 'card-body' },
           h('strong', {}, t('wants_login', { merchant: v.merchant?.name || v.client_id })),
+          isOlder(v) ? h('span', { class: 'tag tag-older', testid: 'older-tag' }, t('older_tag')) : null,
           v.binding_message ? h('span', { class: 'card-code' }, v.binding_message) : null,
           time),
         h('span', { class: 'chevron', 'aria-hidden': 'true' }, '›')));
     }));
-    empty.hidden = views.length > 0;
+    empty.hidden = views.length > 0 || !session.listKnown;
+    unknown.hidden = views.length > 0 || session.listKnown || state === 'starting';
     tick();
   };
 
@@ -115,6 +128,7 @@ function renderHome(screen) {
     h('h2', {}, t('home_pending')),
     list,
     empty,
+    unknown,
     err,
     h('nav', { class: 'stack home-nav' },
       h('button', {
@@ -135,6 +149,16 @@ function renderHome(screen) {
   pullToRefresh(screen, root, pull, doRefresh);
   screen.update();
   return root;
+}
+
+/**
+ * up: push connected; offline: the phone has no network; connecting: the server is not reached
+ * (a try failed); starting: the first try is on its way.
+ */
+function connectionState() {
+  if (session.streamUp) return 'up';
+  if (navigator.onLine === false) return 'offline';
+  return session.reachFailed ? 'connecting' : 'starting';
 }
 
 /** Pull down at the top of the page to refresh (touch screens). */

@@ -6,6 +6,8 @@ import { t, getLang, pick, scopeLabel, joinList } from './i18n.js';
 import { h, icon, show, currentScreen, merchantLogo, countdown, errorLine, setError, busy } from './ui.js';
 import { remember, markClosed, closedReason, deadline, hooks } from './state.js';
 import { showHome } from './home.js';
+import { onRoute, goBack } from './nav.js';
+import { olderNotice } from './older.js';
 import { signDecision } from './devicekey.js';
 
 /** The request being worked on: { view, consent, delegated, inFlight }. */
@@ -19,10 +21,31 @@ export function requestOnScreen() {
   return screen && FLOW_SCREENS.has(screen.name) ? screen.requestId : null;
 }
 
+/** Whether an approve or reject of the login on screen is on its way to the server. */
+export function decisionInFlight() {
+  return !!flow?.inFlight;
+}
+
+/** Each step is a browser-history entry; the hash lets a reload return to the login. */
+const stepRoute = (id, step) => ({ name: 'login', params: { id, step }, hash: `#request=${id}&step=${step}` });
+const ENDED = { name: 'home', base: true };
+
+/** Back/Forward onto a step of a login: that step when it is the login in hand, else its start. */
+onRoute('login', ({ id, step }) => {
+  if (flow?.view.id !== id || closedReason(id)) {
+    openRequestById(id);
+    return;
+  }
+  if (step === 'consent' && flow.view.needs_consent) showConsent();
+  else if (step === 'delegated' && flow.view.delegated_consents) showDelegated();
+  else if (step === 'pin') showPin();
+  else showConfirm();
+});
+
 export function openRequest(view) {
   remember(view);
   flow = { view, consent: false, delegated: null, inFlight: false };
-  showConfirm();
+  showConfirm(true);
 }
 
 /** Open a request by id (deep link); falls back to home when it is gone. */
@@ -71,7 +94,8 @@ function next() {
 
 // ---- confirm --------------------------------------------------------------------------------
 
-function showConfirm() {
+/** `fresh`: the login was just opened (a new history entry on top of home). */
+function showConfirm(fresh = false) {
   const v = flow.view;
   show('confirm', (screen) => {
     const err = errorLine('confirm-error');
@@ -94,9 +118,10 @@ function showConfirm() {
     });
     const scopes = v.scopes || [];
     return h('section', { class: 'screen screen-flow', testid: 'screen-confirm', dataset: { id: v.id } },
-      backButton(() => showHome()),
+      backButton(() => goBack(showHome)),
       merchantHeader(timer),
       h('h1', {}, t('confirm_title', { merchant: merchantName() })),
+      olderNotice(v, openRequest, (e) => setError(err, errorText(e))),
       v.binding_message ? h('div', { class: 'binding' },
         h('p', { class: 'binding-label' }, t('binding_label')),
         h('p', { class: 'binding-code', testid: 'binding-message' }, v.binding_message),
@@ -109,7 +134,7 @@ function showConfirm() {
           : h('p', { testid: 'scope-list' }, t('confirm_identity_only'))),
       err,
       h('div', { class: 'actions' }, confirm, reject, home));
-  }, { requestId: v.id });
+  }, { requestId: v.id, route: { ...stepRoute(v.id, 'confirm'), fresh } });
 }
 
 // ---- consent ---------------------------------------------------------------------------------
@@ -125,7 +150,7 @@ function showConsent() {
       onclick: () => busy(decline, () => doReject(err)),
     }, t('decline'));
     return h('section', { class: 'screen screen-flow', testid: 'screen-consent', dataset: { id: v.id } },
-      backButton(() => showConfirm()),
+      backButton(() => goBack(showConfirm)),
       merchantHeader(countdown(screen, deadline(v.id))),
       h('h1', { class: 'question', testid: 'consent-question' },
         t('consent_question', { list: joinList(lowered), merchant: merchantName() })),
@@ -139,7 +164,7 @@ function showConsent() {
           onclick: () => { flow.consent = true; next(); },
         }, t('accept_share')),
         decline));
-  }, { requestId: v.id });
+  }, { requestId: v.id, route: stepRoute(v.id, 'consent') });
 }
 
 // ---- delegated consents --------------------------------------------------------------------
@@ -188,7 +213,7 @@ function showDelegated(error) {
     });
     refreshButton();
     return h('section', { class: 'screen screen-flow', testid: 'screen-delegated', dataset: { id: v.id } },
-      backButton(() => (v.needs_consent ? showConsent() : showConfirm())),
+      backButton(() => goBack(() => (v.needs_consent ? showConsent() : showConfirm()))),
       merchantHeader(countdown(screen, deadline(v.id))),
       h('h1', { testid: 'delegated-heading' }, pick(form.heading)),
       form.text ? h('p', { class: 'lead', testid: 'delegated-text' }, pick(form.text)) : null,
@@ -196,7 +221,7 @@ function showDelegated(error) {
       h('p', { class: 'muted small', testid: 'delegated-bottom' }, bottom),
       err,
       h('div', { class: 'actions' }, confirm, cancel));
-  }, { requestId: v.id });
+  }, { requestId: v.id, route: stepRoute(v.id, 'delegated') });
 }
 
 /** Replace {terms}/{privacy} placeholders in a translated sentence with DOM nodes. */
@@ -229,12 +254,12 @@ function showPin() {
     }, input, err, submit);
     setTimeout(() => { if (currentScreen() === screen) input.focus(); }, 50);
     return h('section', { class: 'screen screen-flow', testid: 'screen-pin', dataset: { id: v.id } },
-      backButton(() => showConfirm()),
+      backButton(() => goBack(showConfirm)),
       merchantHeader(timer),
       h('h1', {}, t('pin_title')),
       h('p', { class: 'lead' }, t('pin_intro', { merchant: merchantName() })),
       formEl);
-  }, { requestId: v.id });
+  }, { requestId: v.id, route: stepRoute(v.id, 'pin') });
 }
 
 async function approve(input, err) {
@@ -309,14 +334,14 @@ async function doReject(err) {
 
 // ---- endings -------------------------------------------------------------------------------
 
-function ending(name, { symbol, tone, title, body, button }) {
+function ending(name, { symbol, tone, title, body, button, route = ENDED }) {
   show(name, () => h('section', { class: `screen screen-end end-${tone}`, testid: `screen-${name}` },
     h('div', { class: `end-icon end-icon-${tone}`, 'aria-hidden': 'true' }, icon(symbol)),
     h('h1', {}, title()),
     body ? h('p', { class: 'lead' }, body()) : null,
     h('div', { class: 'actions' }, button ? button() : h('button', {
       class: 'btn btn-primary', type: 'button', testid: 'done-button', onclick: () => showHome(),
-    }, t('done')))));
+    }, t('done')))), { route });
 }
 
 function showComplete() {
@@ -365,6 +390,7 @@ function goTo(url) {
     symbol: 'external', tone: 'ok',
     title: () => t('redirecting', { merchant }),
     button: () => h('a', { class: 'btn btn-primary', href: url, testid: 'redirect-link' }, t('continue')),
+    route: null, // the browser leaves for the merchant's page at once
   });
   window.location.href = url;
 }

@@ -6,10 +6,29 @@ const deadlines = new Map(); // id -> ms since epoch
 const closed = new Map(); // id -> reason, for requests ended while the app was looking
 const listeners = new Set();
 
-export const session = { me: null, streamUp: false };
+/**
+ * streamUp: the push stream is connected. reachFailed: the last try to reach the server failed
+ * (before any try the app is just connecting). listKnown: the pending list was read from the
+ * server since the app last lost it (only then may the app say that nothing is waiting).
+ */
+export const session = { me: null, streamUp: false, reachFailed: false, listKnown: false };
 
-/** Set by app.js: what to do when this phone must be set up again (locked, removed). */
-export const hooks = { reenroll: () => {} };
+const seen = new Map(); // id -> the order in which the app learnt of it
+let seenCount = 0;
+
+/** The order in which the app learnt of login `id` (ties between equal start times). */
+export function seenOrder(id) {
+  if (!seen.has(id)) seen.set(id, ++seenCount);
+  return seen.get(id);
+}
+
+/** Set by app.js: what to do when this phone must be set up again (locked, removed), and when
+ * the server cannot be reached. */
+export const hooks = {
+  reenroll: () => {},
+  /** An App API call could not reach the server: show it and reconnect the push stream. */
+  connectionLost: () => {},
+};
 
 export function onRequestsChange(fn) {
   listeners.add(fn);
@@ -23,6 +42,7 @@ function changed() {
 /** Remember a LoginRequestView; its countdown runs from `expires_in` as seen now. */
 export function remember(view) {
   if (!view?.id || closed.has(view.id)) return view;
+  seenOrder(view.id);
   requests.set(view.id, view);
   deadlines.set(view.id, deadlineOf(view));
   changed();
@@ -40,6 +60,7 @@ export function replaceAll(views) {
   requests.clear();
   for (const v of views) {
     if (closed.has(v.id)) continue;
+    seenOrder(v.id);
     requests.set(v.id, v);
     deadlines.set(v.id, deadlineOf(v));
   }

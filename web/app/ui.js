@@ -1,6 +1,8 @@
 // Small DOM helpers and the screen switcher shared by every screen module.
 
 import { t, onLangChange, formatSeconds } from './i18n.js';
+import { record } from './nav.js';
+import { hue } from './hue.js';
 
 /** Create an element: h('button', {class: 'btn', testid: 'x', onclick}, 'text', child, ...). */
 export function h(tag, attrs, ...children) {
@@ -34,12 +36,15 @@ const main = () => document.getElementById('main');
 /**
  * Show a screen. `render(screen)` builds and returns its DOM; it is called again when the
  * language changes. `screen.onCleanup(fn)` registers timers etc. to stop when leaving.
- * `meta.requestId` marks screens that belong to one login request.
+ * `meta.requestId` marks screens that belong to one login request; `meta.route` makes the
+ * screen a browser-history entry (nav.js).
  */
 export function show(name, render, meta = {}) {
   leave();
   current = { name, render, ...meta, cleanups: [], onCleanup(fn) { this.cleanups.push(fn); } };
+  const screen = current;
   paint();
+  if (screen === current) record(meta.route);
   window.scrollTo(0, 0);
   return current;
 }
@@ -84,12 +89,6 @@ export function merchantLogo(merchant, size = 'lg') {
   const img = h('img', { class: `logo logo-${size}`, src: merchant.logo_url, alt: '', testid: 'merchant-logo' });
   img.addEventListener('error', () => img.replaceWith(initial), { once: true });
   return img;
-}
-
-function hue(text) {
-  let n = 0;
-  for (const c of text) n = (n * 31 + c.codePointAt(0)) % 360;
-  return n;
 }
 
 /**
@@ -153,34 +152,27 @@ export async function busy(button, fn) {
 }
 
 let toastTimer = null;
-/** A short message at the bottom, optionally with one action button. */
+/**
+ * A short message at the top (under the bar, clear of every screen's buttons), optionally with
+ * one action button; it can be closed at once.
+ */
 export function toast(message, action) {
   const host = document.getElementById('toast');
-  host.replaceChildren(
-    h('span', {}, message),
-    action ? h('button', {
+  const close = () => { host.hidden = true; clearTimeout(toastTimer); };
+  const parts = [h('span', { class: 'toast-text', testid: 'toast-text' }, message)];
+  if (action) {
+    parts.push(h('button', {
       class: 'toast-action', type: 'button', testid: 'toast-action',
-      onclick: () => { host.hidden = true; action.run(); },
-    }, action.label) : null,
-  );
+      onclick: () => { close(); action.run(); },
+    }, action.label));
+  }
+  parts.push(h('button', {
+    class: 'toast-close', type: 'button', testid: 'toast-close', 'aria-label': t('close'), onclick: close,
+  }, '×'));
+  host.replaceChildren(...parts);
   host.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { host.hidden = true; }, action ? 12000 : 4000);
+  toastTimer = setTimeout(close, action ? 8000 : 4000);
 }
 
-/** Normalise what a person types as a phone number to the digits the API expects. */
-export function normalisePhone(input) {
-  let digits = String(input).trim().replace(/[\s().-]/g, '');
-  if (digits.startsWith('+')) digits = digits.slice(1);
-  else if (digits.startsWith('00')) digits = digits.slice(2);
-  if (!/^\d+$/.test(digits)) return String(input).trim();
-  if (digits.length === 8) digits = `47${digits}`;
-  return digits;
-}
-
-/** 4712345678 → +47 123 45 678 for display. */
-export function formatPhone(digits) {
-  const d = String(digits || '');
-  if (/^47\d{8}$/.test(d)) return `+47 ${d.slice(2, 5)} ${d.slice(5, 7)} ${d.slice(7)}`;
-  return /^\d+$/.test(d) ? `+${d}` : d;
-}
+export { normalisePhone, formatPhone } from './phone.js';

@@ -1,5 +1,9 @@
 // Demo point of sale: starts a login for a phone number through the demo merchant's own
 // server side (POST /demo/api/logins), then polls its status every second and shows the profile.
+// The login in progress is kept in localStorage: a reload, or a server restart, goes on with it.
+
+import { hue } from '/app/hue.js';
+import { normalisePhone, formatPhone } from '/app/phone.js';
 
 const $ = (id) => document.getElementById(id);
 const form = $('login-form');
@@ -17,7 +21,8 @@ const againButton = $('again');
 const STATUS = {
   waiting: ['Waiting', 'Waiting for the customer to confirm in the phonelogin app…'],
   approved: ['Approved', 'The customer confirmed. Profile received from the provider:'],
-  rejected: ['Rejected', 'The customer rejected the login. Nothing was shared.'],
+  rejected: ['Rejected', 'The login was refused on the customer\'s phone: they rejected it, or the phone locked '
+    + 'after too many wrong PINs (then they set the app up again). Nothing was shared.'],
   expired: ['Expired', 'The login expired before the customer confirmed.'],
   error: ['Error', 'The login failed.'],
 };
@@ -32,13 +37,6 @@ function showError(el, message) {
   setHidden(el, !message);
 }
 
-function normalisePhone(input) {
-  let digits = String(input).trim().replace(/[\s().-]/g, '');
-  if (digits.startsWith('+')) digits = digits.slice(1);
-  else if (digits.startsWith('00')) digits = digits.slice(2);
-  if (/^\d{8}$/.test(digits)) digits = `47${digits}`;
-  return digits;
-}
 
 function randomCode() {
   const letters = 'ABCDEFGHJKLMNPQRSTUVWXYZ';
@@ -53,6 +51,24 @@ function describeError(body, status) {
   return `HTTP ${status}`;
 }
 
+/** The provider's refusal in plain words; a 429 says how long to wait (its Retry-After). */
+function explain(err) {
+  if (err.status === 429) {
+    const seconds = Number.parseInt(err.retryAfter, 10);
+    const wait = Number.isFinite(seconds) && seconds > 0 ? `in ${waitText(seconds)}` : 'in a while';
+    return 'This customer already has too many logins waiting for an answer. Ask them to open the '
+      + `phonelogin app and reject the ones they no longer need, or try again ${wait}.`;
+  }
+  if (err.body?.error === 'unknown_user_id') return 'There is no phonelogin account for this number.';
+  return `The provider refused the login: ${err.message}`;
+}
+
+function waitText(seconds) {
+  if (seconds < 90) return `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return `${minutes} minutes`;
+}
+
 async function call(method, url, body) {
   const res = await fetch(url, {
     method,
@@ -65,6 +81,8 @@ async function call(method, url, body) {
   if (!res.ok) {
     const err = new Error(describeError(data, res.status));
     err.body = data;
+    err.status = res.status;
+    err.retryAfter = res.headers.get('Retry-After');
     throw err;
   }
   return data;
@@ -106,12 +124,26 @@ function showProfile(p) {
   profileEl.replaceChildren(
     ...row('Name', name, 'pos-profile-name'),
     ...row('Email', p.email, 'pos-profile-email'),
-    ...row('Phone', p.phone_number, 'pos-profile-phone'),
+    ...row('Phone', p.phone_number ? formatPhone(p.phone_number) : '', 'pos-profile-phone'),
     ...row('Address', formatAddress(p.address), 'pos-profile-address'),
     ...row('Birthdate', p.birthdate, 'pos-profile-birthdate'),
     ...row('Club consents', clubConsents(p.delegatedConsents), 'pos-profile-consents'),
   );
   setHidden(profileEl, profileEl.childElementCount === 0);
+}
+
+const SAVED = 'demo-pos.login';
+
+/** The login in progress, for a reload: { id, binding, webpage }. */
+function save(login) {
+  try {
+    if (login) localStorage.setItem(SAVED, JSON.stringify(login));
+    else localStorage.removeItem(SAVED);
+  } catch { /* storage may be unavailable */ }
+}
+
+function saved() {
+  try { return JSON.parse(localStorage.getItem(SAVED) || 'null'); } catch { return null; }
 }
 
 function stopPolling() {
@@ -137,13 +169,20 @@ function startPolling(id) {
       if (status === 'approved') showProfile(s.profile);
       if (FINAL.has(status)) {
         setHidden($('code-box'), true);
+        save(null);
         finish();
         return;
       }
     } catch (e) {
       if (me.stopped) return;
       me.failures += 1;
-      if (me.failures >= 3) showError(errorEl, `Could not read the login status (${e.message}); still trying…`);
+      if (e.status === 404) {
+        showError(errorEl, 'The shop\'s system no longer knows this login. Start a new one.');
+        save(null);
+        finish();
+        return;
+      }
+      if (me.failures >= 3) showError(errorEl, 'Cannot reach the shop\'s system right now; still trying…');
     }
     me.timer = setTimeout(tick, 1000);
   };
@@ -158,6 +197,7 @@ function finish() {
 
 function reset() {
   stopPolling();
+  save(null);
   setHidden(result, true);
   showError(errorEl, '');
   showError(formError, '');
@@ -189,23 +229,35 @@ form.addEventListener('submit', async (e) => {
     if ($('club').checked) body.delegated_consents = true;
     if (binding) body.binding_message = binding;
     const res = await call('POST', '/demo/api/logins', body);
-    showProfile(null);
-    showError(errorEl, '');
-    setHidden(againButton, false);
-    $('code').textContent = binding;
-    setHidden($('code-box'), !binding);
-    setStatus('waiting', flow === 'webpage'
-      ? 'Waiting for the customer to confirm; they will continue on our web page.'
-      : undefined);
-    setHidden(result, false);
-    startPolling(res.id);
+    const login = { id: res.id, binding, webpage: flow === 'webpage' };
+    save(login);
+    showWaiting(login);
   } catch (err) {
-    showError(formError, `The provider refused the login: ${err.message}`);
+    showError(formError, explain(err));
     loginButton.disabled = false;
   } finally {
     loginButton.removeAttribute('aria-busy');
   }
 });
+
+function showWaiting({ id, binding, webpage }) {
+  showProfile(null);
+  showError(errorEl, '');
+  setHidden(againButton, false);
+  $('code').textContent = binding || '';
+  setHidden($('code-box'), !binding);
+  setStatus('waiting', webpage
+    ? 'Waiting for the customer to confirm; they will continue on our web page.'
+    : undefined);
+  setHidden(result, false);
+  loginButton.disabled = true;
+  startPolling(id);
+}
+
+// The shop's tile has the colour the app gives it.
+document.querySelector('.topbar .logo')?.style.setProperty('--hue', String(hue('Demo Store')));
+const resumed = saved();
+if (resumed?.id) showWaiting(resumed);
 
 $('generate').addEventListener('click', () => { bindingInput.value = randomCode(); });
 bindingInput.addEventListener('input', () => {

@@ -15,6 +15,7 @@ use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::Store;
 
 use crate::Global;
+use crate::preflight::{self, Mode};
 
 /// Reads the server secret, creating it (mode 0600) when the file does not exist. A file that
 /// its group or others may read is refused: whoever reads it can forge every PIN check.
@@ -49,7 +50,9 @@ fn secret(path: &Path) -> Result<ServerSecret, String> {
     }
 }
 
-pub async fn open(global: &Global) -> Result<(Arc<dyn Store>, DerivedKeys), String> {
+/// Opens the database and reads the secret; `serve` may create them, admin commands never do.
+pub async fn open(global: &Global, mode: Mode) -> Result<(Arc<dyn Store>, DerivedKeys), String> {
+    preflight::check(global, mode).await?;
     let keys = secret(&global.secret_file)?.keys();
     let store = phonelogin_store::open(&global.database_url).await.map_err(|e| e.to_string())?;
     Ok((store, keys))
@@ -71,7 +74,7 @@ pub async fn import_file(store: &dyn Store, keys: &DerivedKeys, file: &Path) -> 
 }
 
 pub async fn import(global: &Global, file: &Path) -> Result<(), String> {
-    let (store, keys) = open(global).await?;
+    let (store, keys) = open(global, Mode::Existing).await?;
     import_file(store.as_ref(), &keys, file).await
 }
 
@@ -79,38 +82,47 @@ pub async fn import(global: &Global, file: &Path) -> Result<(), String> {
 pub enum ClientCmd {
     /// Register a client; prints its generated secret once.
     Create {
+        /// The client_id the merchant authenticates with.
         #[arg(long)]
         client_id: String,
+        /// The merchant's name, shown to the user in the app.
         #[arg(long)]
         name: String,
         /// Space- or comma-separated scopes the client may request.
         #[arg(long, default_value = "openid name email phoneNumber address birthDate")]
         scopes: String,
+        /// A redirect URI for the login_to_webpage flow (repeat for several; https unless --dev).
         #[arg(long = "redirect-uri")]
         redirect_uris: Vec<String>,
-        /// client_secret_basic or client_secret_post.
+        /// How the client sends its secret: client_secret_basic or client_secret_post.
         #[arg(long, default_value = "client_secret_basic")]
         auth_method: String,
         /// Clients of one sector share the pairwise sub and consents. [default: the client id]
         #[arg(long)]
         sector: Option<String>,
+        /// An https URL of the merchant's logo, shown in the app.
         #[arg(long)]
         logo_url: Option<String>,
-        /// A JSON file with the delegated-consents form (spec §5).
+        /// A JSON file with the delegated-consents form (format: docs/fixtures.md).
         #[arg(long)]
         delegated_consents: Option<std::path::PathBuf>,
     },
+    /// List clients: id, name, auth method, scopes.
     List,
+    /// Show one client's settings (never its secret).
     Show {
+        /// The client_id.
         client_id: String,
     },
+    /// Delete a client; its pending logins and tokens stop working.
     Delete {
+        /// The client_id.
         client_id: String,
     },
 }
 
 pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, _) = open(global, Mode::Existing).await?;
     match cmd {
         ClientCmd::Create {
             client_id,
@@ -191,39 +203,50 @@ pub enum UserCmd {
         /// International digits without +, e.g. 4712345678.
         #[arg(long)]
         phone: String,
+        /// Given name.
         #[arg(long, default_value = "")]
         given_name: String,
+        /// Family name.
         #[arg(long, default_value = "")]
         family_name: String,
+        /// Email address (stored as verified).
         #[arg(long)]
         email: Option<String>,
         /// YYYY-MM-DD.
         #[arg(long)]
         birthdate: Option<String>,
+        /// National identity number.
         #[arg(long)]
         nin: Option<String>,
     },
+    /// List users: phone number, name, active or deactivated.
     List,
+    /// Show one user and their devices.
     Show {
+        /// The phone number, e.g. 4712345678.
         phone: String,
     },
     /// Deactivate: ends the user's pending logins, revokes their tokens, removes their devices.
     Deactivate {
+        /// The phone number, e.g. 4712345678.
         phone: String,
     },
     /// Lift the enrollment lock of a number (10 wrong one-time codes in 24 hours lock it).
     Unlock {
+        /// The phone number, e.g. 4712345678.
         phone: String,
     },
     /// Move a user to a new phone number; merchants keep seeing the same `sub`.
     SetPhone {
+        /// The current phone number.
         old: String,
+        /// The new phone number.
         new: String,
     },
 }
 
 pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
-    let (store, keys) = open(global).await?;
+    let (store, keys) = open(global, Mode::Existing).await?;
     let phone_of = |p: &str| Msisdn::parse(p).ok_or_else(|| format!("{p} is not a phone number (47/45/358 + digits)"));
     match cmd {
         UserCmd::Create { phone, given_name, family_name, email, birthdate, nin } => {
@@ -308,14 +331,16 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
 pub enum KeysCmd {
     /// Generate a new signing key; the old one stays in the JWKS until its tokens expired.
     Rotate {
+        /// Algorithm of the new key: RS256 or ES256.
         #[arg(long, default_value = "RS256")]
         alg: String,
     },
+    /// List signing keys: kid, algorithm, created, active/retired.
     List,
 }
 
 pub async fn keys(global: &Global, cmd: KeysCmd) -> Result<(), String> {
-    let (store, keys) = open(global).await?;
+    let (store, keys) = open(global, Mode::Existing).await?;
     let now = SystemClock.now();
     match cmd {
         KeysCmd::Rotate { alg } => {
@@ -342,7 +367,7 @@ pub async fn keys(global: &Global, cmd: KeysCmd) -> Result<(), String> {
 }
 
 pub async fn outbox(global: &Global) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, _) = open(global, Mode::Existing).await?;
     for m in store.outbox(20).await.map_err(|e| e.to_string())? {
         println!("{}\t{}\t{}", rfc3339(m.sent_at), m.phone_number, m.message);
     }

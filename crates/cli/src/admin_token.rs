@@ -6,6 +6,7 @@ use phonelogin_core::clock::{Clock, SystemClock, rfc3339};
 
 use crate::Global;
 use crate::admin::open;
+use crate::preflight::Mode;
 
 #[derive(Subcommand)]
 pub enum AdminTokenCmd {
@@ -18,7 +19,7 @@ pub enum AdminTokenCmd {
 }
 
 pub async fn run(global: &Global, cmd: AdminTokenCmd) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, _) = open(global, Mode::Existing).await?;
     let now = SystemClock.now();
     match cmd {
         AdminTokenCmd::Create { name } => {

@@ -5,6 +5,7 @@ use phonelogin_core::msisdn::Msisdn;
 
 use crate::Global;
 use crate::admin::open;
+use crate::preflight::Mode;
 
 #[derive(Subcommand)]
 pub enum DeviceCmd {
@@ -17,7 +18,7 @@ pub enum DeviceCmd {
 }
 
 pub async fn device(global: &Global, cmd: DeviceCmd) -> Result<(), String> {
-    let (store, _) = open(global).await?;
+    let (store, _) = open(global, Mode::Existing).await?;
     let e = |e: phonelogin_core::store::StoreError| e.to_string();
     match cmd {
         DeviceCmd::List { phone } => {

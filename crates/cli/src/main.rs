@@ -5,6 +5,7 @@ mod admin_token;
 mod config;
 mod devices;
 mod login;
+mod preflight;
 mod serve;
 
 use std::path::PathBuf;
@@ -22,10 +23,10 @@ pub struct Cli {
 
 #[derive(Args, Clone)]
 pub struct Global {
-    /// Database: sqlite://PATH or postgres://... [default: sqlite://./phonelogin.db]
+    /// Database: sqlite://PATH or postgres://USER@HOST:PORT/DB (only `serve` creates a new one).
     #[arg(long, global = true, env = "PHONELOGIN_DATABASE_URL", default_value = "sqlite://./phonelogin.db")]
     pub database_url: String,
-    /// The server secret (created, mode 0600, on first start when absent). [default: ./phonelogin.secret]
+    /// The server secret file (only `serve` creates it, mode 0600, when absent).
     #[arg(long, global = true, env = "PHONELOGIN_SECRET_FILE", default_value = "./phonelogin.secret")]
     pub secret_file: PathBuf,
     /// A TOML file of settings (keys are the flags' long names); flags and env variables win.
@@ -47,7 +48,10 @@ pub enum Command {
     #[command(subcommand)]
     Device(devices::DeviceCmd),
     /// Import a fixtures JSON file (idempotent).
-    Import { file: PathBuf },
+    Import {
+        /// The fixtures file (format: docs/fixtures.md).
+        file: PathBuf,
+    },
     /// Manage ID-token signing keys.
     #[command(subcommand)]
     Keys(admin::KeysCmd),

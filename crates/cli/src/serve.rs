@@ -1,5 +1,6 @@
 //! `phonelogin serve`: opens the store, makes sure a signing key exists, imports fixtures
 //! (and the demo data with --demo), then serves until Ctrl-C or SIGTERM.
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use phonelogin_store::postgres::PgEvents;
 
 use crate::Global;
 use crate::admin::{import_file, open};
+use crate::preflight::Mode;
 
 #[derive(Args)]
 pub struct ServeArgs {
@@ -73,9 +75,26 @@ fn parse_alg(s: &str) -> Result<Alg, String> {
     Alg::parse(s).ok_or_else(|| "expected RS256 or ES256".into())
 }
 
+fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::AddrInUse => format!(
+            "cannot listen on {addr}: the address is already in use (another phonelogin, or another program, \
+             listens there). Stop it, or choose another address with --listen, e.g. --listen {}:{}",
+            addr.ip(),
+            addr.port().wrapping_add(1).max(1024)
+        ),
+        std::io::ErrorKind::PermissionDenied => {
+            format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges; try --listen)")
+        }
+        _ => format!("cannot listen on {addr}: {e} (choose another address with --listen)"),
+    }
+}
+
 fn init_logging(format: &str) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("PHONELOGIN_LOG").unwrap_or_else(|_| "info".into());
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colour codes only for a terminal (and never with NO_COLOR): redirected logs stay plain.
+    let ansi = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi);
     if format == "json" {
         builder.json().init();
     } else {
@@ -94,7 +113,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
             args.listen.port()
         ));
     }
-    let (store, keys) = open(global).await?;
+    let (store, keys) = open(global, Mode::Create).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     phonelogin_server::ensure_signing_key(store.as_ref(), &keys, args.signing_alg, clock.now())
         .await
@@ -121,9 +140,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     state.self_registration = args.self_registration;
     let state = Arc::new(state);
     phonelogin_server::retention::spawn(store, clock.clone(), args.retention);
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| listen_error(args.listen, &e))?;
     tracing::info!(%public_url, dev, "phonelogin is serving");
     println!("phonelogin listening on {public_url}");
     println!("  issuer:  {}", state.issuer);

@@ -1,14 +1,15 @@
 //! The `phonelogin` binary as an operator uses it: config file, fixtures, admin commands, and
 //! a served node on a free port.
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 #[path = "cli/operators.rs"]
 mod operators;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+use common::{BIN, free_port, serve};
 
 fn phonelogin(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(BIN)
@@ -25,35 +26,11 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(dir: &Path, args: &[&str], url: &str) -> Server {
-    let child = Command::new(BIN)
-        .current_dir(dir)
-        .arg("serve")
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !reqwest::blocking::get(format!("{url}/readyz")).is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "server at {url} did not become ready");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
+/// What `serve` does on its first start in `dir`: create the database and the server secret.
+/// Admin commands never create them.
+fn initialise(dir: &Path) {
+    let port = free_port();
+    drop(serve(dir, &["--listen", &format!("127.0.0.1:{port}")], &format!("http://127.0.0.1:{port}")));
 }
 
 #[test]
@@ -110,12 +87,14 @@ fn config_example_documents_every_setting_with_its_env_variable() {
         uncommented.replace("#fixtures = \"\"\n", "").replace("fixtures = \"\"\n", ""),
     )
     .unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["--config", "all.toml", "client", "list"]);
 }
 
 #[test]
 fn admin_commands_manage_clients_users_and_keys() {
     let dir = tempfile::tempdir().unwrap();
+    initialise(dir.path());
     let created = stdout(&phonelogin(
         dir.path(),
         &["client", "create", "--client-id", "shop", "--name", "Shop", "--redirect-uri", "https://shop.example/cb"],
@@ -144,6 +123,7 @@ fn importing_fixtures_twice_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
     let fixtures = fixtures.to_str().unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["import", fixtures]);
     let db = format!("sqlite://{}/phonelogin.db", dir.path().display());
     let first = snapshot(&db);
@@ -177,6 +157,7 @@ fn phonelogin_fails(dir: &Path, args: &[&str]) -> String {
 fn a_secret_file_others_can_read_is_refused_with_the_fix_and_the_database_is_private() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
+    initialise(dir.path());
     phonelogin(dir.path(), &["client", "list"]);
     let mode = std::fs::metadata(dir.path().join("phonelogin.db")).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "the SQLite file is created private");
@@ -206,6 +187,7 @@ fn short_fixture_client_secrets_are_refused() {
         r#"{"clients": [{"client_id": "c", "client_secret": "short", "name": "C", "scopes": ["openid"]}]}"#,
     )
     .unwrap();
+    initialise(dir.path());
     let err = phonelogin_fails(dir.path(), &["import", file.to_str().unwrap()]);
     assert!(err.contains("at least 32 characters"), "{err}");
 }
@@ -214,6 +196,7 @@ fn short_fixture_client_secrets_are_refused() {
 fn device_and_unlock_commands_manage_a_users_devices() {
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
+    initialise(dir.path());
     phonelogin(dir.path(), &["import", fixtures.to_str().unwrap()]);
     let list = stdout(&phonelogin(dir.path(), &["device", "list", "4712345678"]));
     assert!(list.contains("Ada's phone") && list.contains("active") && list.contains("PIN only"), "{list}");

@@ -1,6 +1,7 @@
 //! Limits and headers every response gets (spec §10): request bodies of at most 64 KiB (a
 //! larger one is `413` in the endpoint's own error format), and on the web pages a
-//! Content-Security-Policy; `nosniff` and `Referrer-Policy: no-referrer` everywhere.
+//! Content-Security-Policy; `nosniff` and `Referrer-Policy: no-referrer` everywhere; App API
+//! answers are `no-store`.
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -44,8 +45,13 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let page = path == "/app" || path.starts_with(paths::APP) || path.starts_with("/demo");
+    let api = path.starts_with(paths::APP_API);
     let mut response = next.run(req).await;
     let h = response.headers_mut();
+    if api && !h.contains_key(header::CACHE_CONTROL) {
+        // Device tokens, codes and personal data: never kept by a cache.
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if page {

@@ -57,7 +57,9 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/approve", post(requests::approve))
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
-        .route("/consents/{client_id}", axum::routing::delete(consents::revoke));
+        .route("/consents/{client_id}", axum::routing::delete(consents::revoke))
+        // This API as an OpenAPI document (docs/app-api.openapi.json).
+        .route("/openapi.json", get(web::app_api_openapi));
     let router = Router::new()
         .route(paths::DISCOVERY, get(oidc::discovery::openid_configuration))
         .route(paths::JWKS, get(oidc::discovery::jwks))
@@ -71,6 +73,8 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::APP, get(web::app_index))
         .route("/app/{*path}", get(web::app_file))
         .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))
+        // Browsers ask for it on every page: the app's icon.
+        .route("/favicon.ico", get(web::favicon))
         .route(paths::HEALTHZ, get(health::healthz))
         .route(paths::READYZ, get(health::readyz))
         .route(paths::METRICS, get(health::metrics_text))

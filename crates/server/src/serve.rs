@@ -6,7 +6,7 @@ use std::future::Future;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -55,7 +55,9 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    // hyper's own header timeout also runs while a keep-alive connection waits for its next
+    // request, which would cut idle connections at 10 s: `Watched` times the headers instead.
+    http.timer(TokioTimer::new()).header_read_timeout(None);
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
@@ -79,18 +81,17 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let activity = Activity::default();
-        let io = TokioIo::new(Watched { inner: stream, activity: activity.clone() });
+        let io = TokioIo::new(Watched { inner: stream, activity: activity.clone(), tail: 0 });
         let router = router.clone();
         let service = hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(addr));
             router.clone().oneshot(request)
         });
         let connection = graceful.watch(http.serve_connection(io, service));
-        let idle = limits.idle_timeout;
         tokio::spawn(async move {
             tokio::select! {
                 _ = connection => {}
-                () = activity.idle_for(idle) => {}
+                () = activity.expired(limits) => {}
             }
             drop(permit);
         });
@@ -105,33 +106,87 @@ pub async fn serve(
     }
 }
 
-/// When bytes last moved on a connection.
+/// Where a connection is: waiting for a request, reading a request's headers, or serving it.
+const IDLE: u8 = 0;
+const HEADERS: u8 = 1;
+const SERVING: u8 = 2;
+
+/// When bytes last moved on a connection, and since when it has been reading request headers.
 #[derive(Clone)]
-struct Activity {
+struct Activity(Arc<Shared>);
+
+struct Shared {
     start: Instant,
-    last_ms: Arc<AtomicU64>,
+    last_ms: AtomicU64,
+    phase: AtomicU8,
+    headers_since_ms: AtomicU64,
 }
 
 impl Default for Activity {
     fn default() -> Self {
-        Self { start: Instant::now(), last_ms: Arc::new(AtomicU64::new(0)) }
+        Self(Arc::new(Shared {
+            start: Instant::now(),
+            last_ms: AtomicU64::new(0),
+            phase: AtomicU8::new(IDLE),
+            headers_since_ms: AtomicU64::new(0),
+        }))
     }
 }
 
 impl Activity {
-    fn touch(&self) {
-        self.last_ms.store(self.start.elapsed().as_millis() as u64, Ordering::Relaxed);
+    fn now_ms(&self) -> u64 {
+        self.0.start.elapsed().as_millis() as u64
     }
 
-    /// Completes once nothing has moved for `idle`.
-    async fn idle_for(&self, idle: Duration) {
+    fn at(&self, ms: u64) -> Instant {
+        self.0.start + Duration::from_millis(ms)
+    }
+
+    /// Completes when the connection has been idle for `idle_timeout`, or has spent longer
+    /// than `header_read_timeout` on one request's headers.
+    async fn expired(&self, limits: HttpLimits) {
         loop {
-            let last = self.start + Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
-            if last.elapsed() >= idle {
+            let idle_at = self.at(self.0.last_ms.load(Ordering::Relaxed)) + limits.idle_timeout;
+            let headers_at = (self.0.phase.load(Ordering::Relaxed) == HEADERS)
+                .then(|| self.at(self.0.headers_since_ms.load(Ordering::Relaxed)) + limits.header_read_timeout);
+            let deadline = headers_at.map_or(idle_at, |h| h.min(idle_at));
+            let now = Instant::now();
+            if now >= deadline {
                 return;
             }
-            tokio::time::sleep_until((last + idle).into()).await;
+            // Headers that start while this sleeps are timed from their first byte: waking at
+            // least once per header timeout sees them before their deadline.
+            tokio::time::sleep_until(deadline.min(now + limits.header_read_timeout).into()).await;
         }
+    }
+
+    /// Bytes arrived: the first of a request starts its header clock; the blank line that
+    /// ends the headers stops it. `tail` carries the last bytes across reads.
+    fn read(&self, bytes: &[u8], tail: &mut u32) {
+        let now = self.now_ms();
+        self.0.last_ms.store(now, Ordering::Relaxed);
+        for &b in bytes {
+            match self.0.phase.load(Ordering::Relaxed) {
+                IDLE => {
+                    self.0.headers_since_ms.store(now, Ordering::Relaxed);
+                    self.0.phase.store(HEADERS, Ordering::Relaxed);
+                    *tail = u32::from(b);
+                }
+                HEADERS => {
+                    *tail = (*tail << 8) | u32::from(b);
+                    if *tail == u32::from_be_bytes(*b"\r\n\r\n") {
+                        self.0.phase.store(SERVING, Ordering::Relaxed);
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// The response is being written: the connection waits for its next request.
+    fn wrote(&self) {
+        self.0.last_ms.store(self.now_ms(), Ordering::Relaxed);
+        self.0.phase.store(IDLE, Ordering::Relaxed);
     }
 }
 
@@ -139,14 +194,17 @@ impl Activity {
 struct Watched {
     inner: TcpStream,
     activity: Activity,
+    /// The last bytes read while in a request's headers.
+    tail: u32,
 }
 
 impl AsyncRead for Watched {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
-        if buf.filled().len() > before {
-            self.activity.touch();
+        if let Some(new) = buf.filled().get(before..).filter(|b| !b.is_empty()) {
+            let this = &mut *self;
+            this.activity.read(new, &mut this.tail);
         }
         polled
     }
@@ -156,7 +214,7 @@ impl AsyncWrite for Watched {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.wrote();
         }
         polled
     }
@@ -176,7 +234,7 @@ impl AsyncWrite for Watched {
     ) -> Poll<io::Result<usize>> {
         let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
         if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.touch();
+            self.activity.wrote();
         }
         polled
     }

@@ -81,6 +81,11 @@ impl AppState {
         {
             return Ok(c.clone());
         }
+        self.client_fresh(client_id).await
+    }
+
+    /// A client registration read from the store (and cached for the next calls).
+    pub async fn client_fresh(&self, client_id: &str) -> StoreResult<Option<Client>> {
         let c = self.store.client(client_id).await?;
         if let Ok(mut cache) = self.clients.write() {
             if cache.len() > 10_000 {

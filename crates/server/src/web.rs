@@ -30,3 +30,17 @@ pub async fn app_index() -> Response {
 pub async fn app_file(Path(path): Path<String>) -> Response {
     file(&format!("app/{path}"))
 }
+
+/// `/favicon.ico`: the app's SVG icon (browsers accept it under that name).
+pub async fn favicon() -> Response {
+    file("app/icon.svg")
+}
+
+/// The App API as an OpenAPI 3.1 document: `docs/app-api.openapi.json`, built in.
+pub async fn app_api_openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "max-age=300")],
+        include_str!("../../../docs/app-api.openapi.json"),
+    )
+        .into_response()
+}

@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::{BIN, Server, free_port, phonelogin, serve, stdout};
+use super::common::{BIN, Server, free_port, serve};
+use super::{phonelogin, stdout};
 
 const SECRET: &str = "login-test-secret-0123456789abcdef0123456789";
 const DEVICE: &str = "login-test-device-token-0123456789abcdef";
@@ -31,6 +32,10 @@ fn finish(child: Child) -> (bool, String, String) {
 #[test]
 fn admin_tokens_are_created_once_listed_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let _server: Server = serve(dir.path(), &["--listen", &format!("127.0.0.1:{port}")], &url);
+
     let token = stdout(&phonelogin(dir.path(), &["admin-token", "create", "crm"])).trim().to_owned();
     assert!(token.starts_with("pla_"), "{token}");
     let again = Command::new(BIN).current_dir(dir.path()).args(["admin-token", "create", "crm"]).output().unwrap();
@@ -38,9 +43,6 @@ fn admin_tokens_are_created_once_listed_and_revoked() {
     let list = stdout(&phonelogin(dir.path(), &["admin-token", "list"]));
     assert!(list.starts_with("crm\t") && list.contains("active") && !list.contains(&token), "{list}");
 
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server: Server = serve(dir.path(), &["--listen", &format!("127.0.0.1:{port}")], &url);
     let get = |t: &str| {
         reqwest::blocking::Client::new().get(format!("{url}/admin/v1/keys")).bearer_auth(t).send().unwrap().status()
     };

@@ -4,6 +4,7 @@ mod consents;
 mod decisions;
 mod devices;
 mod enrollment;
+mod lockout;
 mod registration;
 mod views;
 
@@ -14,6 +15,7 @@ pub use enrollment::{
     CODE_GUARD, CheckInput, ENROLLMENT_LIFETIME, Enrolled, MAX_CODE_ATTEMPTS, MAX_DEVICES, START_LIMITS, Started,
     VerifyInput, check_code, start_enrollment, verify_enrollment,
 };
+pub use lockout::end_after_lock;
 pub use registration::Profile;
 pub use views::{LoginRequestView, Me, Merchant, ScopeView, build_view, me, open_requests, view};
 

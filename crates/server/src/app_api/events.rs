@@ -85,6 +85,11 @@ async fn forward(
             _ = tx.closed() => return,
             () = ticket.closed() => return,
         };
+        // A device removed or locked by an admin command on another process hears nothing
+        // more: checked before any login is shown to it.
+        if matches!(event, Event::LoginRequest { .. }) && !still_valid(&s, &device).await {
+            return;
+        }
         let Some(sse) = render(&s, event, &mut shown).await else { continue };
         if tx.send(Ok(sse)).await.is_err() {
             return;

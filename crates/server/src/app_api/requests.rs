@@ -40,16 +40,24 @@ pub async fn approve(
     AppJson(input): AppJson<ApproveInput>,
 ) -> Result<Json<Outcome>, AppResponse> {
     let outcome = match app::approve(s.store.as_ref(), &s.keys.pin, &d, &id, &input, s.clock.now()).await {
-        Err(AppError::DeviceLocked) => {
-            // Locked now: its streams close like a removed device's (spec §10).
-            s.notifier.publish(Event::DeviceRemoved { user_id: d.user_id, device_id: d.device_id }).await;
-            return Err(AppError::DeviceLocked.into());
-        }
+        Err(AppError::DeviceLocked) => return Err(locked(&s, &d, &id).await),
         other => other?,
     };
     closed(&s, &d.user_id, &id, "approved").await;
     metrics::counter!("phonelogin_logins_approved_total").increment(1);
     Ok(Json(outcome))
+}
+
+/// The phone locked answering login `id`: the login ends unless another phone can answer it
+/// (so the merchant hears `access_denied` at once), and the phone's streams close like a
+/// removed device's (spec §10).
+async fn locked(s: &SharedState, d: &phonelogin_core::model::Device, id: &str) -> AppResponse {
+    if app::end_after_lock(s.store.as_ref(), d, id, s.clock.now()).await.unwrap_or(false) {
+        closed(s, &d.user_id, id, "rejected").await;
+    }
+    let removed = Event::DeviceRemoved { user_id: d.user_id.clone(), device_id: d.device_id.clone() };
+    s.notifier.publish(removed).await;
+    AppError::DeviceLocked.into()
 }
 
 pub async fn reject(

@@ -88,6 +88,21 @@ async fn five_wrong_pins_in_a_row_lock_the_device() {
 }
 
 #[tokio::test]
+async fn a_phone_locking_on_a_login_ends_it_so_the_merchant_is_not_left_waiting() {
+    let app = spawn_app().await;
+    let auth_req_id = app.start(SHOP, ADA, "openid").await;
+    let id = app.newest_request(ADA_DEVICE).await;
+    for _ in 1..=4 {
+        assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 400, "wrong_pin").await;
+    }
+    assert_error(app.poll(SHOP, &auth_req_id).await, 400, "authorization_pending").await;
+    assert_error(app.approve(ADA_DEVICE, &id, "9999").await, 401, "device_locked").await;
+    // Ada has no other phone that could answer: the merchant hears access_denied at once.
+    app.clock.advance(5);
+    assert_error(app.poll(SHOP, &auth_req_id).await, 400, "access_denied").await;
+}
+
+#[tokio::test]
 async fn approving_twice_after_rejection_or_after_expiry_is_409_and_changes_nothing() {
     let app = spawn_app().await;
     let first = app.start(SHOP, ADA, "openid").await;

@@ -71,3 +71,22 @@ async fn two_authentication_methods_at_once_are_invalid_request() {
         .await;
     assert_error(r, 400, "invalid_request").await;
 }
+
+#[tokio::test]
+async fn a_client_created_again_with_a_new_secret_authenticates_at_once() {
+    let app = spawn_app().await;
+    // The node has the registration cached...
+    assert_error(app.poll(SHOP, "x").await, 400, "invalid_grant").await;
+    // ...when the admin deletes the client and creates it again with another secret.
+    assert!(app.store.delete_client("shop").await.unwrap());
+    let spec: phonelogin_core::fixtures::ClientSpec = serde_json::from_value(serde_json::json!({
+        "client_id": "shop", "client_secret": "a-new-secret-for-the-same-shop-0123456789", "name": "Shop",
+        "scopes": ["openid", "name"]
+    }))
+    .unwrap();
+    let mut generated = phonelogin_core::fixtures::Generated::default();
+    phonelogin_core::fixtures::import_client(app.store.as_ref(), &spec, START, &mut generated).await.unwrap();
+    assert_error(app.poll(("shop", "a-new-secret-for-the-same-shop-0123456789"), "x").await, 400, "invalid_grant")
+        .await;
+    assert_error(app.poll(SHOP, "x").await, 401, "invalid_client").await;
+}

@@ -180,3 +180,24 @@ async fn removing_or_locking_a_device_closes_its_event_streams() {
     let r = app.http.get(app.url("/app-api/v1/events")).bearer_auth(&phone.token).send().await.unwrap();
     assert_error(r, 401, "device_locked").await;
 }
+
+#[tokio::test]
+async fn a_device_removed_by_an_admin_command_hears_no_further_login() {
+    let app = spawn_app().await;
+    let mut stream = events(&app, ADA_DEVICE).await;
+    let hash = phonelogin_core::crypto::sha256_hex(ADA_DEVICE);
+    let device = app.store.device_by_token(&hash).await.unwrap().unwrap();
+    // What `phonelogin device revoke` does, from another process: no event reaches this node.
+    assert!(app.store.delete_device(&device.device_id).await.unwrap());
+    app.start(SHOP, ADA, "openid").await;
+    let mut text = String::new();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match tokio::time::timeout_at(deadline, stream.next()).await {
+            Ok(Some(Ok(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+            Ok(_) => break,
+            Err(_) => panic!("the stream stayed open"),
+        }
+    }
+    assert!(!text.contains("event: login_request"), "{text}");
+}

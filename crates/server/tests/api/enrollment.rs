@@ -274,3 +274,19 @@ async fn a_sixth_device_is_too_many_devices() {
     let code = app.code_for(ADA).await.unwrap();
     assert_error(verify(&app, &id, &code).await, 409, "too_many_devices").await;
 }
+
+#[tokio::test]
+async fn with_trust_proxy_a_forwarded_value_that_is_no_address_counts_for_the_peer() {
+    let app = spawn_with(Options { dev: true, trust_proxy: true, ..Options::default() }).await;
+    for n in 0..31 {
+        let r = app
+            .http
+            .post(app.url("/app-api/v1/enrollments"))
+            .header("x-forwarded-for", format!("garbage-{n}"))
+            .json(&json!({"phone_number": format!("47555{n:05}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), if n < 30 { 200 } else { 429 }, "attempt {n}");
+    }
+}

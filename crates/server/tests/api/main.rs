@@ -13,6 +13,7 @@ mod discovery;
 mod enrollment;
 mod helpers;
 mod interop;
+mod openapi;
 mod races;
 mod redirect;
 mod resources;

@@ -1,21 +1,26 @@
 //! The demo merchant (`serve --demo`): the point-of-sale page at `/demo/pos`, its server side
 //! that calls the provider's endpoints over HTTP with the demo client's secret (never sent to
-//! the browser), and the welcome page at its redirect URI that exchanges the code.
+//! the browser), and the web page at its redirect URI (welcome.rs).
+//!
+//! A login's id carries what the merchant needs to go on with it (its `auth_req_id`, and the
+//! `state` of a web-page login), so the till finishes its login after a server restart.
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use phonelogin_core::clock::{Clock, UnixTime};
-use phonelogin_core::crypto::{random_id, random_token};
+use phonelogin_core::crypto::random_token;
 use phonelogin_core::fixtures::{ClientSpec, Fixtures, UserSpec};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::paths;
+
+mod welcome;
 
 pub const CLIENT_ID: &str = "demo-pos";
 pub const WELCOME: &str = "/demo/welcome";
@@ -24,7 +29,8 @@ const KEEP: usize = 1000;
 #[derive(Clone)]
 struct Login {
     auth_req_id: String,
-    webpage: bool,
+    /// The web-page flow's `state`; None when the login ends in the app.
+    state: Option<String>,
     status: &'static str,
     profile: Option<Value>,
     error: Option<String>,
@@ -34,13 +40,66 @@ struct Login {
     created: UnixTime,
 }
 
-/// The demo merchant's own state: its secret and its logins in progress.
+impl Login {
+    fn new(auth_req_id: String, state: Option<String>, interval: i64, expires: UnixTime, now: UnixTime) -> Self {
+        Self {
+            auth_req_id,
+            state,
+            status: "waiting",
+            profile: None,
+            error: None,
+            next_poll: now,
+            interval,
+            expires,
+            created: now,
+        }
+    }
+
+    /// `a.AUTH_REQ_ID`, or `w.STATE.AUTH_REQ_ID` for the web-page flow.
+    fn id(&self) -> String {
+        match &self.state {
+            Some(state) => format!("w.{state}.{}", self.auth_req_id),
+            None => format!("a.{}", self.auth_req_id),
+        }
+    }
+
+    /// A login picked up again from its id (after a restart): the provider's answers to the
+    /// polls (slow_down, expired_token) tell the interval and expiry that were forgotten.
+    fn from_id(id: &str, now: UnixTime) -> Option<Self> {
+        let token = |t: &str| {
+            !t.is_empty() && t.len() <= 256 && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        let (state, auth_req_id) = match id.split_once('.')? {
+            ("a", rest) => (None, rest),
+            ("w", rest) => {
+                let (state, rest) = rest.split_once('.')?;
+                if !token(state) {
+                    return None;
+                }
+                (Some(state.to_owned()), rest)
+            }
+            _ => return None,
+        };
+        token(auth_req_id).then(|| Self::new(auth_req_id.to_owned(), state, 5, UnixTime::MAX / 2, now))
+    }
+}
+
+/// What the web page learnt of a web-page login, by its `state`.
+#[derive(Clone)]
+struct PageOutcome {
+    status: &'static str,
+    profile: Option<Value>,
+}
+
+/// The demo merchant's own state: its secret, its logins in progress, its web page's sessions.
 pub struct Merchant {
     base: String,
     secret: String,
     http: reqwest::Client,
     clock: Arc<dyn Clock>,
     logins: Mutex<HashMap<String, Login>>,
+    outcomes: Mutex<HashMap<String, (UnixTime, PageOutcome)>>,
+    sessions: welcome::Sessions,
 }
 
 pub type Shared = Arc<Merchant>;
@@ -80,13 +139,15 @@ pub fn router(public_url: &str, secret: String, clock: Arc<dyn Clock>) -> Router
         http: reqwest::Client::new(),
         clock,
         logins: Mutex::default(),
+        outcomes: Mutex::default(),
+        sessions: welcome::Sessions::default(),
     });
     let router = Router::new()
         .route("/demo/pos", get(|| async { crate::web::file("demo/pos.html") }))
         .route("/demo/{file}", get(|Path(f): Path<String>| async move { crate::web::file(&format!("demo/{f}")) }))
         .route("/demo/api/logins", axum::routing::post(start))
         .route("/demo/api/logins/{id}", get(status))
-        .route(WELCOME, get(welcome))
+        .route(WELCOME, get(welcome::page_handler))
         .with_state(merchant);
     crate::hardening::harden(router)
 }
@@ -106,6 +167,17 @@ fn error(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// Keeps at most KEEP entries: the oldest goes first.
+fn keep<T>(map: &mut HashMap<String, T>, key: String, value: T, age: impl Fn(&T) -> UnixTime) {
+    if map.len() >= KEEP
+        && !map.contains_key(&key)
+        && let Some(oldest) = map.iter().min_by_key(|(_, v)| age(v)).map(|(k, _)| k.clone())
+    {
+        map.remove(&oldest);
+    }
+    map.insert(key, value);
+}
+
 impl Merchant {
     fn post(&self, path: &str, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
         self.http.post(format!("{}{path}", self.base)).basic_auth(CLIENT_ID, Some(&self.secret)).form(form)
@@ -117,17 +189,30 @@ impl Merchant {
         r.json().await.ok()
     }
 
+    /// Changes login `id`, known in memory or picked up again from its id.
     fn update(&self, id: &str, f: impl FnOnce(&mut Login)) -> Option<Login> {
         let mut logins = self.logins.lock().ok()?;
+        if !logins.contains_key(id) {
+            let login = Login::from_id(id, self.clock.now())?;
+            keep(&mut logins, id.to_owned(), login, |l| l.created);
+        }
         let login = logins.get_mut(id)?;
         f(login);
         Some(login.clone())
     }
+
+    /// The web page's word on a web-page login: approved (with the profile) or rejected.
+    fn page_outcome(&self, state: &str, outcome: PageOutcome) {
+        if let Ok(mut outcomes) = self.outcomes.lock() {
+            let now = self.clock.now();
+            keep(&mut outcomes, state.to_owned(), (now, outcome), |(at, _)| *at);
+        }
+    }
 }
 
 async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
-    let id = random_id();
     let webpage = input.flow.as_deref() == Some("webpage");
+    let state = webpage.then(random_token);
     let hint = format!("urn:msisdn:{}", input.phone_number.trim());
     let scope = if input.delegated_consents {
         "openid name email phoneNumber address birthDate delegatedConsents"
@@ -139,15 +224,15 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
     if let Some(b) = input.binding_message.as_deref().filter(|b| !b.is_empty()) {
         form.push(("binding_message", b));
     }
-    if webpage {
+    if let Some(state) = &state {
         form.extend([
             ("requested_flow", "login_to_webpage"),
             ("redirect_uri", redirect.as_str()),
-            ("state", id.as_str()),
+            ("state", state.as_str()),
         ]);
     }
-    let answer = match m.post(paths::BACKCHANNEL, &form).send().await {
-        Ok(r) => (r.status(), r.json::<Value>().await.unwrap_or(Value::Null)),
+    let r = match m.post(paths::BACKCHANNEL, &form).send().await {
+        Ok(r) => r,
         Err(e) => {
             return error(
                 StatusCode::BAD_GATEWAY,
@@ -155,137 +240,82 @@ async fn start(State(m): State<Shared>, Json(input): Json<Start>) -> Response {
             );
         }
     };
-    let (status, body) = answer;
+    let status = r.status();
+    let retry_after = r.headers().get(header::RETRY_AFTER).cloned();
+    let body = r.json::<Value>().await.unwrap_or(Value::Null);
     let Some(auth_req_id) = body["auth_req_id"].as_str().filter(|_| status.is_success()) else {
-        return error(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY), body);
+        // The provider's refusal as it came, with its Retry-After for the till to explain.
+        let mut refusal = error(StatusCode::from_u16(status.as_u16()).unwrap_or(StatusCode::BAD_GATEWAY), body);
+        if let Some(v) = retry_after {
+            refusal.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return refusal;
     };
     let now = m.clock.now();
-    let login = Login {
-        auth_req_id: auth_req_id.to_owned(),
-        webpage,
-        status: "waiting",
-        profile: None,
-        error: None,
-        next_poll: now,
-        interval: body["interval"].as_i64().unwrap_or(5),
-        expires: now + body["expires_in"].as_i64().unwrap_or(600),
-        created: now,
-    };
+    let interval = body["interval"].as_i64().unwrap_or(5);
+    let expires = now + body["expires_in"].as_i64().unwrap_or(600);
+    let login = Login::new(auth_req_id.to_owned(), state, interval, expires, now);
+    let id = login.id();
     if let Ok(mut logins) = m.logins.lock() {
-        if logins.len() >= KEEP
-            && let Some(oldest) = logins.iter().min_by_key(|(_, l)| l.created).map(|(k, _)| k.clone())
-        {
-            logins.remove(&oldest);
-        }
-        logins.insert(id.clone(), login);
+        keep(&mut logins, id.clone(), login, |l| l.created);
     }
     Json(json!({"id": id})).into_response()
 }
 
 /// The POS asks every second; the merchant polls the provider only when its interval allows.
+/// A web-page login is never polled (a poll would take the tokens meant for the web page):
+/// the web page tells how it ended.
 async fn status(State(m): State<Shared>, Path(id): Path<String>) -> Response {
     let Some(login) = m.update(&id, |_| {}) else {
         return error(StatusCode::NOT_FOUND, json!({"error": "not_found"}));
     };
     let now = m.clock.now();
+    if let Some(state) = login.state.as_deref().filter(|_| login.status == "waiting") {
+        let outcome = m.outcomes.lock().ok().and_then(|o| o.get(state).map(|(_, o)| o.clone()));
+        if let Some(outcome) = outcome {
+            m.update(&id, |l| {
+                l.status = outcome.status;
+                l.profile = outcome.profile;
+            });
+        }
+    }
     if login.status == "waiting" && now >= login.expires {
         m.update(&id, |l| l.status = "expired");
-    } else if login.status == "waiting" && !login.webpage && now >= login.next_poll {
-        let form = [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", login.auth_req_id.as_str())];
-        let answer = match m.post(paths::TOKEN, &form).send().await {
-            Ok(r) => Some((r.status(), r.json::<Value>().await.unwrap_or(Value::Null))),
-            Err(_) => None,
-        };
-        let profile = match &answer {
-            Some((s, tokens)) if s.is_success() => m.profile(tokens).await,
-            _ => None,
-        };
-        m.update(&id, |l| {
-            l.next_poll = now + l.interval;
-            match answer {
-                Some((s, _)) if s.is_success() => {
-                    l.status = "approved";
-                    l.profile = profile;
-                }
-                Some((_, body)) => match body["error"].as_str() {
-                    Some("authorization_pending") | None => {}
-                    Some("slow_down") => l.interval += 5,
-                    Some("access_denied") => l.status = "rejected",
-                    Some("expired_token") => l.status = "expired",
-                    Some(other) => {
-                        l.status = "error";
-                        l.error = Some(other.to_owned());
-                    }
-                },
-                None => {}
-            }
-        });
+    } else if login.status == "waiting" && login.state.is_none() && now >= login.next_poll {
+        poll(&m, &id, &login, now).await;
     }
     let login = m.update(&id, |_| {}).unwrap_or(login);
     Json(json!({"status": login.status, "profile": login.profile, "error": login.error})).into_response()
 }
 
-#[derive(Deserialize)]
-struct Callback {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-}
-
-/// The merchant's page at its redirect URI: exchanges the code server-side and greets the user.
-async fn welcome(State(m): State<Shared>, Query(q): Query<Callback>) -> Response {
-    let id = q.state.unwrap_or_default();
-    if q.error.is_some() {
-        m.update(&id, |l| {
-            if l.webpage && l.status == "waiting" {
-                l.status = "rejected";
-            }
-        });
-        return page(
-            "Login cancelled",
-            "<p data-testid=\"welcome-rejected\">You cancelled the login. Nothing was shared.</p>",
-        );
-    }
-    let Some(code) = q.code else { return page("Demo Store", "<p>Nothing to see here.</p>") };
-    let form = [("grant_type", "urn:vipps:params:grant-type:ciba-redirect"), ("code", code.as_str())];
-    let tokens = match m.post(paths::TOKEN, &form).send().await {
-        Ok(r) if r.status().is_success() => r.json::<Value>().await.unwrap_or(Value::Null),
-        Ok(r) => {
-            let body = r.json::<Value>().await.unwrap_or(Value::Null);
-            let why = escape(body["error"].as_str().unwrap_or("error"));
-            return page(
-                "Login failed",
-                &format!("<p data-testid=\"welcome-error\">The login could not be completed ({why}).</p>"),
-            );
-        }
-        Err(_) => {
-            return page("Login failed", "<p data-testid=\"welcome-error\">The provider could not be reached.</p>");
-        }
+async fn poll(m: &Merchant, id: &str, login: &Login, now: UnixTime) {
+    let form = [("grant_type", "urn:openid:params:grant-type:ciba"), ("auth_req_id", login.auth_req_id.as_str())];
+    let answer = match m.post(paths::TOKEN, &form).send().await {
+        Ok(r) => Some((r.status(), r.json::<Value>().await.unwrap_or(Value::Null))),
+        Err(_) => None,
     };
-    let profile = m.profile(&tokens).await;
-    let name = profile.as_ref().and_then(|p| p["given_name"].as_str()).unwrap_or("there").to_owned();
-    m.update(&id, |l| {
-        l.status = "approved";
-        l.profile = profile;
+    let profile = match &answer {
+        Some((s, tokens)) if s.is_success() => m.profile(tokens).await,
+        _ => None,
+    };
+    m.update(id, |l| {
+        l.next_poll = now + l.interval;
+        match answer {
+            Some((s, _)) if s.is_success() => {
+                l.status = "approved";
+                l.profile = profile;
+            }
+            Some((_, body)) => match body["error"].as_str() {
+                Some("authorization_pending") | None => {}
+                Some("slow_down") => l.interval += 5,
+                Some("access_denied") => l.status = "rejected",
+                Some("expired_token") => l.status = "expired",
+                Some(other) => {
+                    l.status = "error";
+                    l.error = Some(other.to_owned());
+                }
+            },
+            None => {}
+        }
     });
-    page(
-        "Welcome",
-        &format!(
-            "<h1 data-testid=\"welcome-name\">Welcome, {}!</h1><p>You are logged in to Demo Store.</p>",
-            escape(&name)
-        ),
-    )
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
-}
-
-fn page(title: &str, content: &str) -> Response {
-    Html(format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} · Demo Store</title><link rel=\"stylesheet\" href=\"/app/styles.css\"></head>\
-         <body class=\"merchant\"><main class=\"screen\">{content}<p><a href=\"/demo/pos\">Back to the shop</a></p></main></body></html>"
-    ))
-    .into_response()
 }
