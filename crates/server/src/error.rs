@@ -129,6 +129,7 @@ fn admin_status(e: &AdminError) -> StatusCode {
         AdminError::NotFound => StatusCode::NOT_FOUND,
         AdminError::Conflict(_) => StatusCode::CONFLICT,
         AdminError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+        AdminError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         AdminError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
@@ -291,6 +292,7 @@ mod tests {
             (AdminError::NotFound, 404),
             (AdminError::Conflict("x"), 409),
             (AdminError::InvalidRequest("x".into()), 400),
+            (AdminError::TooLarge, 413),
             (AdminError::Unavailable("db".into()), 503),
         ] {
             assert_eq!(AdminResponse(e).into_response().status().as_u16(), status);

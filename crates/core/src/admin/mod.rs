@@ -26,6 +26,9 @@ pub enum AdminError {
     Conflict(&'static str),
     #[error("invalid_request: {0}")]
     InvalidRequest(String),
+    /// The request body is over the size limit.
+    #[error("too large")]
+    TooLarge,
     #[error("temporarily_unavailable: {0}")]
     Unavailable(String),
 }
@@ -36,7 +39,7 @@ impl AdminError {
             Self::InvalidToken => "invalid_token",
             Self::NotFound => "not_found",
             Self::Conflict(_) => "conflict",
-            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidRequest(_) | Self::TooLarge => "invalid_request",
             Self::Unavailable(_) => "temporarily_unavailable",
         }
     }
@@ -48,6 +51,7 @@ impl AdminError {
             Self::NotFound => "no such record".into(),
             Self::Conflict(what) => (*what).into(),
             Self::InvalidRequest(why) => why.clone(),
+            Self::TooLarge => "the request body is larger than the limit".into(),
             Self::Unavailable(_) => "the service is temporarily unavailable".into(),
         }
     }

@@ -98,9 +98,13 @@ impl<T: DeserializeOwned> FromRequest<SharedState> for AdminJson<T> {
     type Rejection = AdminResponse;
 
     async fn from_request(req: Request, s: &SharedState) -> Result<Self, Self::Rejection> {
-        let body = Bytes::from_request(req, s)
-            .await
-            .map_err(|_| AdminError::InvalidRequest("the body cannot be read".into()))?;
+        let body = Bytes::from_request(req, s).await.map_err(|rejection| {
+            if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AdminError::TooLarge
+            } else {
+                AdminError::InvalidRequest("the body cannot be read".into())
+            }
+        })?;
         let value = serde_json::from_slice(if body.is_empty() { b"{}" } else { &body })
             .map_err(|e| AdminError::InvalidRequest(format!("invalid JSON body: {e}")))?;
         Ok(Self(value))

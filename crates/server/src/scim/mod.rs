@@ -60,7 +60,13 @@ impl FromRequest<SharedState> for ScimBody {
     type Rejection = ScimResponse;
 
     async fn from_request(req: Request, s: &SharedState) -> Result<Self, Self::Rejection> {
-        let body = Bytes::from_request(req, s).await.map_err(|_| ScimError::TooLarge)?;
+        let body = Bytes::from_request(req, s).await.map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ScimError::TooLarge
+            } else {
+                ScimError::InvalidSyntax("the body cannot be read".into())
+            }
+        })?;
         match serde_json::from_slice::<Value>(&body) {
             Ok(v @ Value::Object(_)) => Ok(Self(v)),
             _ => Err(ScimError::InvalidSyntax("the body must be a JSON object".into()).into()),

@@ -110,6 +110,9 @@ async fn client_refusals_have_their_status_and_error() {
     assert_error(r, 400, "invalid_request").await;
     let r = call(&app, &token, Method::PUT, "/admin/v1/clients/shop", Some(shop2())).await;
     assert_error(r, 400, "invalid_request").await;
+    let mut big = shop2();
+    big["name"] = "x".repeat(70 * 1024).into();
+    assert_error(post(big).await, 413, "invalid_request").await;
     let r = call(&app, &token, Method::PUT, "/admin/v1/clients/shop2", Some(shop2())).await;
     assert_error(r, 404, "not_found").await;
     assert_error(call(&app, &token, Method::GET, "/admin/v1/clients/nope", None).await, 404, "not_found").await;

@@ -357,3 +357,26 @@ async fn discovery_describes_the_user_schema_and_its_extension() {
     assert_scim_error(s.send(Method::GET, "/ResourceTypes/Group", None).await, 404, None).await;
     assert_scim_error(s.send(Method::GET, "/Groups", None).await, 404, None).await;
 }
+
+#[tokio::test]
+async fn a_body_over_64_kib_is_413_in_the_scim_error_format() {
+    let s = scim().await;
+    let mut big = grace();
+    big["name"]["givenName"] = "x".repeat(70 * 1024).into();
+    assert_scim_error(s.send(Method::POST, "/Users", Some(big.clone())).await, 413, None).await;
+    // Sent in chunks, without a declared length.
+    let chunks = futures::stream::iter(
+        big.to_string().into_bytes().chunks(8 * 1024).map(|c| Ok::<_, std::io::Error>(c.to_vec())).collect::<Vec<_>>(),
+    );
+    let r = s
+        .app
+        .http
+        .post(s.app.url("/scim/v2/Users"))
+        .bearer_auth(&s.token)
+        .header("content-type", "application/scim+json")
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .unwrap();
+    assert_scim_error(r, 413, None).await;
+}
