@@ -104,3 +104,11 @@ fn bodies_that_are_not_patch_ops_are_invalid_syntax() {
         assert!(matches!(apply(&mut r, &body, &canon), Err(ScimError::InvalidSyntax(_))), "{body}");
     }
 }
+
+#[test]
+fn an_added_primary_value_takes_primary_from_the_others() {
+    let r = patch(json!([{"op": "add", "path": "emails", "value": [{"value": "ada@home.example", "primary": true}]}]))
+        .unwrap();
+    assert_eq!(r["emails"][0]["primary"], false);
+    assert_eq!(r["emails"][1]["primary"], true);
+}
