@@ -137,20 +137,6 @@ fn apply_one(
     value: Option<Value>,
     canon: Canon,
 ) -> Result<(), ScimError> {
-    change(resource, op, t, value, canon)?;
-    if t.multi {
-        one_primary(resource, t);
-    }
-    Ok(())
-}
-
-fn change(
-    resource: &mut Map<String, Value>,
-    op: Op,
-    t: &Target,
-    value: Option<Value>,
-    canon: Canon,
-) -> Result<(), ScimError> {
     let need = |v: Option<Value>| v.ok_or_else(|| ScimError::InvalidValue(format!("{op:?} needs a value")));
     let obj = container(resource, t)?;
     if let Some(filter) = &t.filter {
@@ -248,18 +234,20 @@ fn change(
     Ok(())
 }
 
-/// RFC 7643 §2.4: `primary: true` appears at most once; the value added last keeps it.
-fn one_primary(resource: &mut Map<String, Value>, t: &Target) {
-    let Ok(obj) = container(resource, t) else { return };
-    let Some(Value::Array(items)) = obj.get_mut(t.name) else { return };
-    let is_primary = |v: &Value| v.get("primary") == Some(&Value::Bool(true));
-    let Some(keep) = items.iter().rposition(is_primary) else { return };
-    for (i, item) in items.iter_mut().enumerate() {
-        if i != keep
-            && let Some(o) = item.as_object_mut()
-            && o.get("primary") == Some(&Value::Bool(true))
-        {
-            o.insert("primary".into(), Value::Bool(false));
+/// RFC 7643 §2.4: `primary: true` appears at most once in a multi-valued attribute; the value
+/// added last keeps it.
+fn one_primary(resource: &mut Map<String, Value>) {
+    for (name, _, _) in CORE.iter().filter(|(_, _, multi)| *multi) {
+        let Some(Value::Array(items)) = resource.get_mut(*name) else { continue };
+        let is_primary = |v: &Value| v.get("primary") == Some(&Value::Bool(true));
+        let Some(keep) = items.iter().rposition(is_primary) else { continue };
+        for (i, item) in items.iter_mut().enumerate() {
+            if i != keep
+                && let Some(o) = item.as_object_mut()
+                && o.get("primary") == Some(&Value::Bool(true))
+            {
+                o.insert("primary".into(), Value::Bool(false));
+            }
         }
     }
 }
@@ -321,6 +309,7 @@ pub fn apply(resource: &mut Value, body: &Value, canon: Canon) -> Result<(), Sci
             }
         }
     }
+    one_primary(obj);
     Ok(())
 }
 

@@ -33,6 +33,15 @@ pub fn paging(start_index: Option<&str>, count: Option<&str>) -> Result<(usize, 
     Ok((start, count))
 }
 
+/// What a writing call works with: the store, where device events go, the request's time, and
+/// the base URL of `/Users`.
+pub struct Write<'a> {
+    pub store: &'a dyn Store,
+    pub notifier: &'a dyn Notifier,
+    pub now: UnixTime,
+    pub base: &'a str,
+}
+
 /// Where a user's resource lives: `{base}/{id}`.
 fn location(base: &str, id: &str) -> String {
     format!("{base}/{id}")
@@ -85,13 +94,8 @@ pub async fn list(
 
 /// A new user; a number deleted through SCIM before is provisioned again on its old record
 /// (the same user id, so merchants see the same `sub`, as `user create` does).
-pub async fn create(
-    store: &dyn Store,
-    notifier: &dyn Notifier,
-    body: &Value,
-    now: UnixTime,
-    base: &str,
-) -> Result<Value, ScimError> {
+pub async fn create(w: &Write<'_>, body: &Value) -> Result<Value, ScimError> {
+    let (store, now, base) = (w.store, w.now, w.base);
     let (user, meta) = from_scim(body, None, &random_id(), now)?;
     if store.insert_user(&user).await? {
         store.set_scim_meta(&user.user_id, &meta).await?;
@@ -103,19 +107,13 @@ pub async fn create(
         return Err(taken());
     }
     let (again, meta) = from_scim(body, Some(&old), &old.user_id, now)?;
-    save(store, notifier, &old, again, meta, base).await
+    save(w, &old, again, meta).await
 }
 
 /// Writes what a PUT or PATCH made of the user: a new number, the profile, then `active`
 /// through `set_user_active` (a deactivation's effects live there), then the SCIM record.
-async fn save(
-    store: &dyn Store,
-    notifier: &dyn Notifier,
-    old: &User,
-    new: User,
-    meta: ScimMeta,
-    base: &str,
-) -> Result<Value, ScimError> {
+async fn save(w: &Write<'_>, old: &User, new: User, meta: ScimMeta) -> Result<Value, ScimError> {
+    let store = w.store;
     if old.phone_number != new.phone_number {
         if store.user_by_phone(&new.phone_number).await?.is_some() {
             return Err(ScimError::Uniqueness(format!("userName {} is taken", new.phone_number)));
@@ -126,52 +124,38 @@ async fn save(
     }
     store.upsert_user(&User { active: old.active, ..new.clone() }).await?;
     match (old.active, new.active) {
-        (true, false) => deactivate(store, notifier, &new).await?,
+        (true, false) => deactivate(w, &new).await?,
         (false, true) => {
             store.set_user_active(&new.phone_number, true).await?;
         }
         _ => {}
     }
     store.set_scim_meta(&new.user_id, &meta).await?;
-    get(store, &new.user_id, base).await
+    get(store, &new.user_id, w.base).await
 }
 
-pub async fn replace(
-    store: &dyn Store,
-    notifier: &dyn Notifier,
-    id: &str,
-    body: &Value,
-    now: UnixTime,
-    base: &str,
-) -> Result<Value, ScimError> {
-    let (old, _) = live(store, id).await?;
-    let (new, meta) = from_scim(body, Some(&old), id, now)?;
-    save(store, notifier, &old, new, meta, base).await
+pub async fn replace(w: &Write<'_>, id: &str, body: &Value) -> Result<Value, ScimError> {
+    let (old, _) = live(w.store, id).await?;
+    let (new, meta) = from_scim(body, Some(&old), id, w.now)?;
+    save(w, &old, new, meta).await
 }
 
-pub async fn patch(
-    store: &dyn Store,
-    notifier: &dyn Notifier,
-    id: &str,
-    body: &Value,
-    now: UnixTime,
-    base: &str,
-) -> Result<Value, ScimError> {
-    let (old, meta) = live(store, id).await?;
-    let mut r = to_scim(&old, &meta, &location(base, id));
+pub async fn patch(w: &Write<'_>, id: &str, body: &Value) -> Result<Value, ScimError> {
+    let (old, meta) = live(w.store, id).await?;
+    let mut r = to_scim(&old, &meta, &location(w.base, id));
     patch::apply(&mut r, body, &canon)?;
     follow_new_number(&mut r, &old);
-    let (new, meta) = from_scim(&r, Some(&old), id, now)?;
-    save(store, notifier, &old, new, meta, base).await
+    let (new, meta) = from_scim(&r, Some(&old), id, w.now)?;
+    save(w, &old, new, meta).await
 }
 
 /// Deactivates through `set_user_active`, which ends the user's requests, revokes their tokens
 /// and removes their devices (PRODUCT §10); the removed devices' event streams are told.
-async fn deactivate(store: &dyn Store, notifier: &dyn Notifier, u: &User) -> Result<(), ScimError> {
-    let devices = store.devices(&u.user_id).await?;
-    store.set_user_active(&u.phone_number, false).await?;
+async fn deactivate(w: &Write<'_>, u: &User) -> Result<(), ScimError> {
+    let devices = w.store.devices(&u.user_id).await?;
+    w.store.set_user_active(&u.phone_number, false).await?;
     for d in devices {
-        notifier.publish(Event::DeviceRemoved { user_id: d.user_id, device_id: d.device_id }).await;
+        w.notifier.publish(Event::DeviceRemoved { user_id: d.user_id, device_id: d.device_id }).await;
     }
     Ok(())
 }
@@ -193,9 +177,10 @@ fn follow_new_number(r: &mut Value, old: &User) {
 
 /// Deletes the user as PRODUCT §13 says: deactivated (so their devices are removed and their
 /// logins end), kept for the record, and 404 to SCIM from now on.
-pub async fn delete(store: &dyn Store, notifier: &dyn Notifier, id: &str, now: UnixTime) -> Result<(), ScimError> {
-    let (u, meta) = live(store, id).await?;
-    deactivate(store, notifier, &u).await?;
+pub async fn delete(w: &Write<'_>, id: &str) -> Result<(), ScimError> {
+    let (u, meta) = live(w.store, id).await?;
+    deactivate(w, &u).await?;
+    let (store, now) = (w.store, w.now);
     store.set_scim_meta(id, &ScimMeta { deleted_at: Some(now), ..meta }).await?;
     Ok(())
 }

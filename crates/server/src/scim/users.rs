@@ -18,6 +18,11 @@ fn base(s: &SharedState) -> String {
     s.url(&format!("{}/Users", paths::SCIM))
 }
 
+/// The context of a writing call; the clock is read once per request.
+fn write<'a>(s: &'a SharedState, base: &'a str) -> users::Write<'a> {
+    users::Write { store: s.store.as_ref(), notifier: s.notifier.as_ref(), now: s.clock.now(), base }
+}
+
 /// A list or search: filter, paging, and the attributes to return.
 #[derive(Default)]
 struct Query {
@@ -85,7 +90,7 @@ pub async fn search(State(s): State<SharedState>, ScimBody(body): ScimBody) -> R
 }
 
 pub async fn create(State(s): State<SharedState>, ScimBody(body): ScimBody) -> Result<Response> {
-    let created = users::create(s.store.as_ref(), s.notifier.as_ref(), &body, s.clock.now(), &base(&s)).await?;
+    let created = users::create(&write(&s, &base(&s)), &body).await?;
     let mut r = scim_json(201, created.clone());
     if let Some(Ok(location)) = created["meta"]["location"].as_str().map(HeaderValue::from_str) {
         r.headers_mut().insert(header::LOCATION, location);
@@ -105,17 +110,14 @@ pub async fn replace(
     Path(id): Path<String>,
     ScimBody(body): ScimBody,
 ) -> Result<Response> {
-    Ok(scim_json(
-        200,
-        users::replace(s.store.as_ref(), s.notifier.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?,
-    ))
+    Ok(scim_json(200, users::replace(&write(&s, &base(&s)), &id, &body).await?))
 }
 
 pub async fn patch(State(s): State<SharedState>, Path(id): Path<String>, ScimBody(body): ScimBody) -> Result<Response> {
-    Ok(scim_json(200, users::patch(s.store.as_ref(), s.notifier.as_ref(), &id, &body, s.clock.now(), &base(&s)).await?))
+    Ok(scim_json(200, users::patch(&write(&s, &base(&s)), &id, &body).await?))
 }
 
 pub async fn delete(State(s): State<SharedState>, Path(id): Path<String>) -> Result<impl IntoResponse> {
-    users::delete(s.store.as_ref(), s.notifier.as_ref(), &id, s.clock.now()).await?;
+    users::delete(&write(&s, &base(&s)), &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
