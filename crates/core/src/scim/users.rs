@@ -5,12 +5,13 @@ use std::collections::HashMap;
 
 use serde_json::Value;
 
-use super::filter::{Canon, Filter};
+use super::filter::{Canon, CompareOp, Filter};
 use super::user::{canon, from_scim, phone_digits, to_scim};
 use super::{DEFAULT_COUNT, MAX_RESULTS, ScimError, patch};
 use crate::clock::UnixTime;
 use crate::crypto::random_id;
 use crate::model::User;
+use crate::msisdn::Msisdn;
 use crate::notify::{Event, Notifier};
 use crate::store::{ScimMeta, Store};
 
@@ -67,6 +68,17 @@ pub async fn get(store: &dyn Store, id: &str, base: &str) -> Result<Value, ScimE
     Ok(to_scim(&u, &meta, &location(base, id)))
 }
 
+/// The digits of the number a filter is exactly about: `userName eq "…"` or
+/// `phoneNumbers.value eq "…"` (the full filter still runs on what is found).
+fn one_number(f: &Filter) -> Option<String> {
+    let Filter::Compare(p, CompareOp::Eq, Value::String(v)) = f else { return None };
+    let core = p.uri.as_deref().is_none_or(|u| u.eq_ignore_ascii_case(super::USER_SCHEMA));
+    let user_name = p.name.eq_ignore_ascii_case("userName") && p.sub.is_none();
+    let phone = p.name.eq_ignore_ascii_case("phoneNumbers")
+        && p.sub.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("value"));
+    (core && (user_name || phone)).then(|| phone_digits(v))
+}
+
 pub async fn list(
     store: &dyn Store,
     filter: Option<&str>,
@@ -74,8 +86,21 @@ pub async fn list(
     base: &str,
 ) -> Result<Page, ScimError> {
     let filter = filter.filter(|f| !f.trim().is_empty()).map(Filter::parse).transpose()?;
-    let users = store.users().await?;
-    let metas: HashMap<String, ScimMeta> = store.scim_metas().await?.into_iter().collect();
+    // A connector's usual question names one number: answered by the phone-number index.
+    let (users, metas): (Vec<User>, HashMap<String, ScimMeta>) = match filter.as_ref().and_then(one_number) {
+        Some(number) => {
+            let found: Vec<User> = match Msisdn::parse(&number) {
+                Some(phone) => store.user_by_phone(&phone).await?.into_iter().collect(),
+                None => vec![],
+            };
+            let mut metas = HashMap::new();
+            for u in &found {
+                metas.insert(u.user_id.clone(), store.scim_meta(&u.user_id).await?);
+            }
+            (found, metas)
+        }
+        None => (store.users().await?, store.scim_metas().await?.into_iter().collect()),
+    };
     let matching: Vec<Value> = users
         .iter()
         .filter_map(|u| {
