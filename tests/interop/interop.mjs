@@ -12,6 +12,7 @@
 import * as client from 'openid-client';
 import * as jose from 'jose';
 import { createHash, randomBytes } from 'node:crypto';
+import { assert, check, describe, finish, sleep } from './report.mjs';
 
 const NAMES = ['PHONELOGIN_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'CLIENT_POST_ID', 'CLIENT_POST_SECRET', 'PHONE', 'DEVICE_TOKEN', 'PIN', 'OTHER_PHONE'];
 const missing = NAMES.filter((n) => !process.env[n]);
@@ -30,27 +31,8 @@ const CIBA = 'urn:openid:params:grant-type:ciba';
 const SCOPE = 'openid name email phoneNumber address birthDate';
 const HINT = `urn:msisdn:${PHONE}`;
 
-// ---- reporting ------------------------------------------------------------
-let passed = 0, failed = 0;
-async function check(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    failed++;
-    console.log(`not ok - ${name}: ${describe(err)}`);
-  }
-}
-function describe(err) {
-  if (err instanceof client.ResponseBodyError) return `server error ${err.status} ${err.error}: ${err.error_description ?? ''}`;
-  if (err instanceof client.WWWAuthenticateChallengeError) return `server challenge ${err.status} ${JSON.stringify(err.cause)}`;
-  const code = err?.code ? ` [${err.code}]` : '';
-  return `${err?.message ?? String(err)}${code}`;
-}
-function assert(cond, why) { if (!cond) throw new Error(why); }
+// ---- reporting (report.mjs) ---------------------------------------------------
 const show = (v) => JSON.stringify(v);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 // binding_message must match ^[A-Z0-9-]{5,8}$; "IT-" + 5 hex digits is unique per request.
 // Every message used is remembered so that the run can reject what it left pending.
 const used = new Set(['AB-123']);
@@ -156,10 +138,7 @@ await check('discovery (openid-client, issuer validated)', async () => {
   const raw = await fetch(`${ISSUER}.well-known/openid-configuration`);
   assert(/max-age=3600/.test(raw.headers.get('cache-control') ?? ''), `Cache-Control ${raw.headers.get('cache-control')}`);
 });
-if (!config) {
-  console.log(`interop: ${passed} passed, ${failed} failed`);
-  process.exit(1);
-}
+if (!config) finish('interop');
 
 const nonce = client.randomNonce();
 await check('CIBA poll flow: backchannel request, approve in app, library poll', async () => {
@@ -316,5 +295,4 @@ try {
   console.error(`interop: cleanup failed: ${describe(err)}`);
 }
 
-console.log(`interop: ${passed} passed, ${failed} failed`);
-process.exit(failed > 0 ? 1 : 0);
+finish('interop');

@@ -8,6 +8,7 @@ import { openRequest } from './login.js';
 import { isOlder } from './older.js';
 import { showConsents } from './consents.js';
 import { showDevices } from './devices.js';
+import { showUserCode, userCodeLinkLabel } from './usercode.js';
 
 /** Re-read the user and the pending list from the server. */
 export async function refresh() {
@@ -138,7 +139,11 @@ function renderHome(screen) {
       h('button', {
         class: 'btn btn-secondary', type: 'button', testid: 'devices-link',
         onclick: () => showDevices(),
-      }, t('devices_link'))),
+      }, t('devices_link')),
+      h('button', {
+        class: 'btn btn-secondary', type: 'button', testid: 'user-code-link',
+        onclick: () => showUserCode(),
+      }, userCodeLinkLabel())),
     h('footer', { class: 'home-foot' },
       h('button', {
         class: 'btn btn-link', type: 'button', testid: 'forget',

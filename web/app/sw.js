@@ -23,6 +23,7 @@ const SHELL = [
   '/app/phone.js',
   '/app/devices.js',
   '/app/devicekey.js',
+  '/app/usercode.js',
   '/app/manifest.webmanifest',
   '/app/icon.svg',
   '/app/icon-192.png',

@@ -8,9 +8,8 @@ use std::sync::Arc;
 use clap::Subcommand;
 use phonelogin_core::clock::{Clock, SystemClock, rfc3339};
 use phonelogin_core::crypto::{DerivedKeys, ServerSecret};
-use phonelogin_core::fixtures::{self, ClientSpec, Fixtures, Generated, UserSpec};
+use phonelogin_core::fixtures::{self, Fixtures, Generated, UserSpec};
 use phonelogin_core::keys::{Alg, StoredKey};
-use phonelogin_core::model::AuthMethod;
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::Store;
 
@@ -58,7 +57,7 @@ pub async fn open(global: &Global, mode: Mode) -> Result<(Arc<dyn Store>, Derive
     Ok((store, keys))
 }
 
-fn print_generated(g: &Generated) {
+pub(crate) fn print_generated(g: &Generated) {
     for line in &g.lines {
         println!("{line}  (shown once; stored only as a hash)");
     }
@@ -76,124 +75,6 @@ pub async fn import_file(store: &dyn Store, keys: &DerivedKeys, file: &Path) -> 
 pub async fn import(global: &Global, file: &Path) -> Result<(), String> {
     let (store, keys) = open(global, Mode::Existing).await?;
     import_file(store.as_ref(), &keys, file).await
-}
-
-#[derive(Subcommand)]
-pub enum ClientCmd {
-    /// Register a client; prints its generated secret once.
-    Create {
-        /// The client_id the merchant authenticates with.
-        #[arg(long)]
-        client_id: String,
-        /// The merchant's name, shown to the user in the app.
-        #[arg(long)]
-        name: String,
-        /// Space- or comma-separated scopes the client may request.
-        #[arg(long, default_value = "openid name email phoneNumber address birthDate")]
-        scopes: String,
-        /// A redirect URI for the login_to_webpage flow (repeat for several; https unless --dev).
-        #[arg(long = "redirect-uri")]
-        redirect_uris: Vec<String>,
-        /// How the client sends its secret: client_secret_basic or client_secret_post.
-        #[arg(long, default_value = "client_secret_basic")]
-        auth_method: String,
-        /// Clients of one sector share the pairwise sub and consents. [default: the client id]
-        #[arg(long)]
-        sector: Option<String>,
-        /// An https URL of the merchant's logo, shown in the app.
-        #[arg(long)]
-        logo_url: Option<String>,
-        /// A JSON file with the delegated-consents form (format: docs/fixtures.md).
-        #[arg(long)]
-        delegated_consents: Option<std::path::PathBuf>,
-    },
-    /// List clients: id, name, auth method, scopes.
-    List,
-    /// Show one client's settings (never its secret).
-    Show {
-        /// The client_id.
-        client_id: String,
-    },
-    /// Delete a client; its pending logins and tokens stop working.
-    Delete {
-        /// The client_id.
-        client_id: String,
-    },
-}
-
-pub async fn client(global: &Global, cmd: ClientCmd) -> Result<(), String> {
-    let (store, _) = open(global, Mode::Existing).await?;
-    match cmd {
-        ClientCmd::Create {
-            client_id,
-            name,
-            scopes,
-            redirect_uris,
-            auth_method,
-            sector,
-            logo_url,
-            delegated_consents,
-        } => {
-            if store.client(&client_id).await.map_err(|e| e.to_string())?.is_some() {
-                return Err(format!("client {client_id} exists already"));
-            }
-            let form = match delegated_consents {
-                Some(f) => Some(
-                    serde_json::from_str(&std::fs::read_to_string(&f).map_err(|e| e.to_string())?)
-                        .map_err(|e| e.to_string())?,
-                ),
-                None => None,
-            };
-            let spec = ClientSpec {
-                client_id,
-                client_secret: None,
-                name,
-                logo_url,
-                token_endpoint_auth_method: AuthMethod::parse(&auth_method)
-                    .ok_or("auth method must be client_secret_basic or client_secret_post")?,
-                scopes: scopes.split([' ', ',']).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
-                redirect_uris,
-                grant_types: None,
-                sector,
-                delegated_consents: form,
-            };
-            let mut g = Generated::default();
-            fixtures::import_client(store.as_ref(), &spec, SystemClock.now(), &mut g)
-                .await
-                .map_err(|e| e.to_string())?;
-            print_generated(&g);
-            Ok(())
-        }
-        ClientCmd::List => {
-            for c in store.clients().await.map_err(|e| e.to_string())? {
-                println!("{}\t{}\t{}\t{}", c.client_id, c.name, c.auth_method.as_str(), c.scopes);
-            }
-            Ok(())
-        }
-        ClientCmd::Show { client_id } => {
-            let c = store.client(&client_id).await.map_err(|e| e.to_string())?.ok_or("no such client")?;
-            println!(
-                "client_id:     {}\nname:          {}\nauth method:   {}\nscopes:        {}\nredirect URIs: {}\ngrant types:   {}\nsector:        {}\ndelegated:     {}\ncreated:       {}",
-                c.client_id,
-                c.name,
-                c.auth_method.as_str(),
-                c.scopes,
-                c.redirect_uris.join(" "),
-                c.grant_types.join(" "),
-                c.sector,
-                if c.delegated_consents.is_some() { "configured" } else { "none" },
-                rfc3339(c.created_at)
-            );
-            Ok(())
-        }
-        ClientCmd::Delete { client_id } => {
-            if store.delete_client(&client_id).await.map_err(|e| e.to_string())? {
-                Ok(())
-            } else {
-                Err("no such client".into())
-            }
-        }
-    }
 }
 
 #[derive(Subcommand)]
@@ -261,6 +142,7 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
                 active: true,
                 addresses: vec![],
                 devices: vec![],
+                user_code: None,
             };
             fixtures::import_user(store.as_ref(), &keys.pin, &spec, SystemClock.now(), &mut Generated::default())
                 .await
@@ -329,11 +211,12 @@ pub async fn user(global: &Global, cmd: UserCmd) -> Result<(), String> {
 
 #[derive(Subcommand)]
 pub enum KeysCmd {
-    /// Generate a new signing key; the old one stays in the JWKS until its tokens expired.
+    /// Generate a new signing key of one algorithm; the old key of that algorithm stays in the
+    /// JWKS until its tokens expired.
     Rotate {
-        /// Algorithm of the new key: RS256 or ES256.
-        #[arg(long, default_value = "RS256")]
-        alg: String,
+        /// Algorithm of the new key: RS256, PS256 or ES256.
+        #[arg(long, default_value = "RS256", value_parser = crate::clients::parse_alg)]
+        alg: Alg,
     },
     /// List signing keys: kid, algorithm, created, active/retired.
     List,
@@ -344,7 +227,6 @@ pub async fn keys(global: &Global, cmd: KeysCmd) -> Result<(), String> {
     let now = SystemClock.now();
     match cmd {
         KeysCmd::Rotate { alg } => {
-            let alg = Alg::parse(&alg).ok_or("alg must be RS256 or ES256")?;
             let key = StoredKey::generate(alg, &keys, now)?;
             store.rotate_in(&key, now).await.map_err(|e| e.to_string())?;
             println!("new signing key {} ({}) is active", key.kid, alg.as_str());

@@ -2,6 +2,7 @@
 //! database and server secret.
 mod admin;
 mod admin_token;
+mod clients;
 mod config;
 mod devices;
 mod login;
@@ -40,7 +41,7 @@ pub enum Command {
     Serve(serve::ServeArgs),
     /// Manage merchants' clients.
     #[command(subcommand)]
-    Client(admin::ClientCmd),
+    Client(clients::ClientCmd),
     /// Manage users.
     #[command(subcommand)]
     User(admin::UserCmd),
@@ -90,7 +91,7 @@ async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => serve::run(&cli.global, args).await,
         Command::Config(c) => config::run(c),
-        Command::Client(c) => admin::client(&cli.global, c).await,
+        Command::Client(c) => clients::client(&cli.global, c).await,
         Command::User(c) => admin::user(&cli.global, c).await,
         Command::Device(c) => devices::device(&cli.global, c).await,
         Command::Import { file } => admin::import(&cli.global, &file).await,

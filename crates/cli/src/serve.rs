@@ -39,7 +39,8 @@ pub struct ServeArgs {
     /// Undecided requests per user before 429.
     #[arg(long, env = "PHONELOGIN_MAX_PENDING_PER_USER", default_value_t = 3, value_parser = clap::value_parser!(i64).range(1..))]
     pub max_pending_per_user: i64,
-    /// Algorithm of the first signing key (RS256 or ES256); `keys rotate --alg` changes it later.
+    /// ID-token algorithm (RS256, PS256 or ES256) of clients that registered none; the JWKS
+    /// always has a key of each (`keys rotate --alg` rotates one).
     #[arg(long, env = "PHONELOGIN_SIGNING_ALG", default_value = "RS256", value_parser = parse_alg)]
     pub signing_alg: Alg,
     /// Development mode: http redirect URIs, one-time codes in the log and the outbox.
@@ -72,7 +73,7 @@ fn parse_version(s: &str) -> Result<AppVersion, String> {
 }
 
 fn parse_alg(s: &str) -> Result<Alg, String> {
-    Alg::parse(s).ok_or_else(|| "expected RS256 or ES256".into())
+    Alg::parse(s).ok_or_else(|| "expected RS256, PS256 or ES256".into())
 }
 
 fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
@@ -115,16 +116,18 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     }
     let (store, keys) = open(global, Mode::Create).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    phonelogin_server::ensure_signing_key(store.as_ref(), &keys, args.signing_alg, clock.now())
-        .await
-        .map_err(|e| e.to_string())?;
+    phonelogin_server::ensure_signing_keys(store.as_ref(), &keys, clock.now()).await.map_err(|e| e.to_string())?;
     if let Some(file) = &args.fixtures {
         import_file(store.as_ref(), &keys, file).await?;
     }
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
     let demo = if args.demo { Some(import_demo(store.as_ref(), &keys, &public_url).await?) } else { None };
-    let settings =
-        Settings { max_pending_per_user: args.max_pending_per_user, min_app_version: args.min_app_version, dev };
+    let settings = Settings {
+        max_pending_per_user: args.max_pending_per_user,
+        min_app_version: args.min_app_version,
+        dev,
+        id_token_alg: args.signing_alg,
+    };
     let hub = Hub::default();
     let notifier: Arc<dyn Notifier> = if global.database_url.starts_with("postgres") {
         // Several nodes share the database: events travel through it to every node's streams.

@@ -110,12 +110,82 @@ fn admin_commands_manage_clients_users_and_keys() {
     phonelogin(dir.path(), &["user", "deactivate", "4711112222"]);
     assert!(stdout(&phonelogin(dir.path(), &["user", "list"])).contains("4711112222\tAda Lovelace\tdeactivated"));
     phonelogin(dir.path(), &["keys", "rotate", "--alg", "ES256"]);
-    phonelogin(dir.path(), &["keys", "rotate"]);
+    phonelogin(dir.path(), &["keys", "rotate", "--alg", "ps256"]);
+    phonelogin(dir.path(), &["keys", "rotate", "--alg", "ES256"]);
     let keys = stdout(&phonelogin(dir.path(), &["keys", "list"]));
-    assert_eq!(keys.lines().filter(|l| l.ends_with("\tactive")).count(), 1, "{keys}");
-    assert!(keys.contains("ES256\t") && keys.contains("retired, still published"), "{keys}");
+    // One active key per algorithm; the replaced keys stay published for a while.
+    let active: Vec<&str> = keys.lines().filter(|l| l.ends_with("\tactive")).collect();
+    assert_eq!(active.len(), 3, "{keys}");
+    for alg in ["RS256", "PS256", "ES256"] {
+        assert!(active.iter().any(|l| l.contains(&format!("\t{alg}\t"))), "{alg}: {keys}");
+    }
+    assert!(keys.lines().any(|l| l.contains("\tES256\t") && l.ends_with("retired, still published")), "{keys}");
     phonelogin(dir.path(), &["client", "delete", "shop"]);
     assert!(stdout(&phonelogin(dir.path(), &["client", "list"])).is_empty());
+}
+
+#[test]
+fn client_create_registers_private_key_jwt_and_fapi_ciba_clients() {
+    let dir = tempfile::tempdir().unwrap();
+    initialise(dir.path());
+    let jwk = r#"{"keys": [{"kty": "EC", "crv": "P-256", "x": "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", "y": "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]}"#;
+    std::fs::write(dir.path().join("keys.json"), jwk).unwrap();
+    let created = stdout(&phonelogin(
+        dir.path(),
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "bank",
+            "--name",
+            "Bank",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks",
+            "keys.json",
+            "--profile",
+            "fapi-ciba",
+            "--request-signing-alg",
+            "ES256",
+            "--id-token-alg",
+            "ES256",
+            "--user-code-required",
+        ],
+    ));
+    assert!(!created.contains("secret"), "no shared secret is made: {created}");
+    let shown = stdout(&phonelogin(dir.path(), &["client", "show", "bank"]));
+    for line in [
+        "private_key_jwt",
+        "inline jwks",
+        "profile:       fapi-ciba",
+        "signed req.:   ES256",
+        "user code:     required",
+    ] {
+        assert!(shown.contains(line), "{line}:\n{shown}");
+    }
+    phonelogin(
+        dir.path(),
+        &[
+            "client",
+            "create",
+            "--client-id",
+            "remote",
+            "--name",
+            "Remote",
+            "--auth-method",
+            "private_key_jwt",
+            "--jwks-uri",
+            "https://remote.example/jwks.json",
+        ],
+    );
+    // FAPI-CIBA refuses a shared secret; private_key_jwt needs keys.
+    for args in [
+        &["client", "create", "--client-id", "weak", "--name", "Weak", "--profile", "fapi-ciba"][..],
+        &["client", "create", "--client-id", "keyless", "--name", "K", "--auth-method", "private_key_jwt"][..],
+    ] {
+        let out = Command::new(BIN).current_dir(dir.path()).args(args).output().unwrap();
+        assert!(!out.status.success(), "{args:?} was accepted");
+    }
 }
 
 #[test]

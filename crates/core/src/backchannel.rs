@@ -1,7 +1,8 @@
 //! The backchannel authentication request (CIBA §7, spec §3.2) as a list of named steps:
 //! grant type → scope → hints → requested_expiry → binding_message → flow and redirect →
-//! state and nonce → resolve phone number → eligibility → pending limit and persist.
-//! (Client authentication happens before, notification after, in the server.)
+//! state and nonce → resolve the user (phone number or id_token_hint) → eligibility →
+//! user code → pending limit and persist. (Client authentication and the signed request
+//! happen before, notification after, in the server.)
 use std::collections::HashMap;
 
 use time::{Date, OffsetDateTime};
@@ -32,6 +33,11 @@ impl Params {
         Ok(Self(map))
     }
 
+    /// Parameters taken from a verified request object.
+    pub fn from_map(map: HashMap<String, String>) -> Self {
+        Self(map)
+    }
+
     /// A parameter; an empty value counts as absent (RFC 6749 §3.1).
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0.get(name).map(String::as_str).filter(|v| !v.is_empty())
@@ -43,8 +49,10 @@ impl Params {
 pub struct Settings {
     pub max_pending_per_user: i64,
     pub min_app_version: AppVersion,
-    /// `--dev`: `http` redirect URIs are allowed.
+    /// `--dev`: `http` redirect URIs are allowed (and `http`/private `jwks_uri`s).
     pub dev: bool,
+    /// `--signing-alg`: the ID-token algorithm of clients that registered none.
+    pub id_token_alg: crate::keys::Alg,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -59,24 +67,29 @@ pub struct Accepted {
     pub request_id: String,
 }
 
-/// Runs every step for an authenticated client.
+/// Runs every step for an authenticated client; `issuer` checks an `id_token_hint`.
 pub async fn handle(
     store: &dyn Store,
     keys: &DerivedKeys,
     settings: &Settings,
+    issuer: &str,
     client: &Client,
     params: &Params,
     now: UnixTime,
 ) -> Result<Accepted, OAuthError> {
     check_grant_type(client, params)?;
     let scopes = scope(client, params)?;
-    let phone = hints(params)?;
+    let hint = hints(params)?;
     let lifetime = requested_expiry(params)?;
-    let binding_message = binding_message(params)?;
+    let binding_message = binding_message(client, params)?;
     let flow = flow(client, params, settings)?;
     let (client_state, nonce) = (short_text(params, "state")?, short_text(params, "nonce")?);
-    let user = store.user_by_phone(&phone).await?.ok_or(OAuthError::UnknownUserId)?;
+    let user = match hint {
+        Hint::Phone(phone) => store.user_by_phone(&phone).await?.ok_or(OAuthError::UnknownUserId)?,
+        Hint::IdToken(token) => crate::id_token_hint::resolve(store, keys, issuer, client, token).await?,
+    };
     eligibility(store, &user, settings, now).await?;
+    crate::user_code::check(store, &keys.pin, client, &user, params, now).await?;
 
     let id = random_id();
     let auth_req_id = keys.auth_req_id(&id);
@@ -125,23 +138,29 @@ fn scope(client: &Client, params: &Params) -> Result<ScopeSet, OAuthError> {
     Ok(scopes)
 }
 
-/// §3.2 hints: exactly one; only `login_hint` is supported, in either phone-number form.
-fn hints(params: &Params) -> Result<Msisdn, OAuthError> {
-    let given = ["login_hint", "login_hint_token", "id_token_hint", "user_code"]
-        .into_iter()
-        .filter(|h| params.get(h).is_some())
-        .count();
+/// Who the request is for.
+#[derive(Debug, PartialEq, Eq)]
+enum Hint<'a> {
+    Phone(Msisdn),
+    IdToken(&'a str),
+}
+
+/// §3.2 hints: exactly one of `login_hint` (either phone-number form) and `id_token_hint`
+/// (§12); `login_hint_token` is not supported. `user_code` is not a hint.
+fn hints(params: &Params) -> Result<Hint<'_>, OAuthError> {
+    let given =
+        ["login_hint", "login_hint_token", "id_token_hint"].into_iter().filter(|h| params.get(h).is_some()).count();
     if given > 1 {
         return Err(OAuthError::InvalidRequest("exactly one hint may be given"));
     }
-    if params.get("login_hint_token").is_some()
-        || params.get("id_token_hint").is_some()
-        || params.get("user_code").is_some()
-    {
-        return Err(OAuthError::InvalidRequest("only login_hint is supported"));
+    if params.get("login_hint_token").is_some() {
+        return Err(OAuthError::InvalidRequest("login_hint_token is not supported"));
     }
-    let hint = params.get("login_hint").ok_or(OAuthError::InvalidRequest("login_hint is required"))?;
-    Msisdn::from_login_hint(hint).ok_or(OAuthError::InvalidRequest(
+    if let Some(token) = params.get("id_token_hint") {
+        return Ok(Hint::IdToken(token));
+    }
+    let hint = params.get("login_hint").ok_or(OAuthError::InvalidRequest("login_hint or id_token_hint is required"))?;
+    Msisdn::from_login_hint(hint).map(Hint::Phone).ok_or(OAuthError::InvalidRequest(
         "login_hint must be urn:msisdn: followed by an international mobile number without +",
     ))
 }
@@ -157,9 +176,17 @@ fn requested_expiry(params: &Params) -> Result<i64, OAuthError> {
     }
 }
 
-/// §3.2 `binding_message`: `^[A-Z0-9-]{5,8}$`.
-fn binding_message(params: &Params) -> Result<Option<String>, OAuthError> {
-    let Some(m) = params.get("binding_message") else { return Ok(None) };
+/// §3.2 `binding_message`: `^[A-Z0-9-]{5,8}$`; required under FAPI-CIBA, whose §5.2.2-2 asks
+/// for a binding message unless the request carries a unique authorization context (ours
+/// cannot tell one login at a till from another).
+fn binding_message(client: &Client, params: &Params) -> Result<Option<String>, OAuthError> {
+    let Some(m) = params.get("binding_message") else {
+        return if client.is_fapi() {
+            Err(OAuthError::InvalidRequest("binding_message is required for this client (FAPI-CIBA)"))
+        } else {
+            Ok(None)
+        };
+    };
     let ok = (5..=8).contains(&m.len()) && m.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
     if ok { Ok(Some(m.to_owned())) } else { Err(OAuthError::InvalidBindingMessage) }
 }
@@ -181,7 +208,8 @@ fn flow(client: &Client, params: &Params, settings: &Settings) -> Result<Flow, O
             if !client.redirect_uris.iter().any(|r| r == uri) {
                 return Err(OAuthError::InvalidRequest("redirect_uri is not registered for this client"));
             }
-            if !uri.starts_with("https://") && !settings.dev {
+            // FAPI Part 1 §5.2.2: https redirect URIs, even in --dev.
+            if !uri.starts_with("https://") && (!settings.dev || client.is_fapi()) {
                 return Err(OAuthError::InvalidRequest("redirect_uri must use https"));
             }
             Ok(Flow::LoginToWebpage { redirect_uri: uri.to_owned() })
@@ -247,6 +275,21 @@ mod tests {
         Params::from_pairs(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap()
     }
 
+    fn client() -> Client {
+        Client::for_tests(crate::model::AuthMethod::ClientSecretBasic)
+    }
+
+    #[test]
+    fn exactly_one_hint_and_user_code_is_not_one() {
+        let ok = params(&[("login_hint", "urn:msisdn:4712345678"), ("user_code", "1234")]);
+        assert!(matches!(hints(&ok), Ok(Hint::Phone(_))));
+        assert_eq!(hints(&params(&[("id_token_hint", "x.y.z")])), Ok(Hint::IdToken("x.y.z")));
+        let two = params(&[("login_hint", "urn:msisdn:4712345678"), ("id_token_hint", "x.y.z")]);
+        assert_eq!(hints(&two).unwrap_err().code(), "invalid_request");
+        assert_eq!(hints(&params(&[("login_hint_token", "t")])).unwrap_err().code(), "invalid_request");
+        assert_eq!(hints(&params(&[])).unwrap_err().code(), "invalid_request");
+    }
+
     #[test]
     fn a_repeated_parameter_is_invalid_request() {
         let e = Params::from_pairs(vec![("scope".into(), "openid".into()), ("scope".into(), "openid".into())]);
@@ -255,10 +298,15 @@ mod tests {
 
     #[test]
     fn binding_message_follows_the_pattern() {
-        assert_eq!(binding_message(&params(&[("binding_message", "AB-123")])).unwrap().as_deref(), Some("AB-123"));
+        let c = client();
+        assert_eq!(binding_message(&c, &params(&[("binding_message", "AB-123")])).unwrap().as_deref(), Some("AB-123"));
+        assert_eq!(binding_message(&c, &params(&[])), Ok(None));
+        let mut fapi = client();
+        fapi.security.profile = Some(crate::model::Profile::FapiCiba);
+        assert_eq!(binding_message(&fapi, &params(&[])).unwrap_err().code(), "invalid_request");
         for bad in ["ab-123", "ABCD", "ABCDEFGHI", "AB 123", "ÆØÅ12"] {
             assert_eq!(
-                binding_message(&params(&[("binding_message", bad)])),
+                binding_message(&c, &params(&[("binding_message", bad)])),
                 Err(OAuthError::InvalidBindingMessage),
                 "{bad}"
             );

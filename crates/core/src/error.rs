@@ -35,6 +35,15 @@ pub enum OAuthError {
     UnknownUserId,
     #[error("invalid_binding_message")]
     InvalidBindingMessage,
+    /// The client requires user codes and none was sent (CIBA §13).
+    #[error("missing_user_code")]
+    MissingUserCode,
+    /// The user code does not match the user's (CIBA §13).
+    #[error("invalid_user_code")]
+    InvalidUserCode,
+    /// Too many wrong user codes in a row: user codes are refused for a while (spec §12).
+    #[error("invalid_user_code (locked)")]
+    UserCodeLocked,
     /// The user has too many undecided requests; retry after that many seconds.
     #[error("too_many_requests")]
     TooManyRequests { retry_after: i64 },
@@ -62,6 +71,8 @@ impl OAuthError {
             Self::AccessDenied | Self::OldApp => "access_denied",
             Self::UnknownUserId => "unknown_user_id",
             Self::InvalidBindingMessage => "invalid_binding_message",
+            Self::MissingUserCode => "missing_user_code",
+            Self::InvalidUserCode | Self::UserCodeLocked => "invalid_user_code",
             Self::TooManyRequests { .. } => "too_many_requests",
             Self::InvalidToken => "invalid_token",
             Self::Unavailable(_) => "temporarily_unavailable",
@@ -83,6 +94,9 @@ impl OAuthError {
             Self::OldApp => "the user's app is too old and must be updated",
             Self::UnknownUserId => "no active, eligible user has that phone number",
             Self::InvalidBindingMessage => "binding_message must match ^[A-Z0-9-]{5,8}$",
+            Self::MissingUserCode => "this client must send the user's user_code",
+            Self::InvalidUserCode => "the user_code is not the user's",
+            Self::UserCodeLocked => "too many wrong user codes; user codes are refused for an hour",
             Self::TooManyRequests { .. } => "the user has too many pending login requests",
             Self::InvalidToken => "the access token is missing, invalid or expired",
             Self::Unavailable(_) => "the service is temporarily unavailable",

@@ -6,7 +6,10 @@ use crate::clock::UnixTime;
 use crate::crypto::{PinHasher, random_id, random_token, sha256_hex, valid_pin};
 use crate::delegated::DelegatedConsentForm;
 use crate::device_key::DevicePublicKey;
-use crate::model::{Address, AuthMethod, Client, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
+use crate::keys::Alg;
+use crate::model::{
+    Address, AuthMethod, Client, ClientSecurity, Device, GRANT_CIBA, GRANT_CIBA_REDIRECT, Profile, User,
+};
 use crate::msisdn::Msisdn;
 use crate::scope::ScopeSet;
 use crate::store::{Store, StoreError};
@@ -36,6 +39,88 @@ pub struct ClientSpec {
     pub grant_types: Option<Vec<String>>,
     pub sector: Option<String>,
     pub delegated_consents: Option<DelegatedConsentForm>,
+    /// Spec §12: keys for `private_key_jwt` and signed requests, inline or by URL.
+    pub jwks: Option<serde_json::Value>,
+    pub jwks_uri: Option<String>,
+    pub backchannel_authentication_request_signing_alg: Option<Alg>,
+    #[serde(default)]
+    pub backchannel_user_code_parameter: bool,
+    pub id_token_signed_response_alg: Option<Alg>,
+    pub profile: Option<Profile>,
+}
+
+impl ClientSpec {
+    /// A client with only the required members; the rest at their defaults.
+    pub fn new(client_id: String, name: String, scopes: Vec<String>) -> Self {
+        Self {
+            client_id,
+            client_secret: None,
+            name,
+            logo_url: None,
+            token_endpoint_auth_method: AuthMethod::default(),
+            scopes,
+            redirect_uris: vec![],
+            grant_types: None,
+            sector: None,
+            delegated_consents: None,
+            jwks: None,
+            jwks_uri: None,
+            backchannel_authentication_request_signing_alg: None,
+            backchannel_user_code_parameter: false,
+            id_token_signed_response_alg: None,
+            profile: None,
+        }
+    }
+
+    /// The §12 settings, checked: keys where keys are needed, and under FAPI-CIBA no shared
+    /// secret, PS256/ES256 only and https redirect URIs (FAPI Part 1 §5.2.2, Part 2 §8.6).
+    fn security(&self) -> Result<ClientSecurity, String> {
+        let private_key_jwt = self.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt;
+        let signed_requests = self.backchannel_authentication_request_signing_alg.is_some();
+        let fapi = self.profile == Some(Profile::FapiCiba);
+        if self.jwks.is_some() && self.jwks_uri.is_some() {
+            return Err("give jwks or jwks_uri, not both".into());
+        }
+        let has_keys = self.jwks.is_some() || self.jwks_uri.is_some();
+        if (private_key_jwt || signed_requests || fapi) && !has_keys {
+            return Err("private_key_jwt, signed requests and fapi-ciba need jwks or jwks_uri".into());
+        }
+        if let Some(jwks) = &self.jwks
+            && jwks.get("keys").and_then(|k| k.as_array()).is_none_or(|k| k.is_empty())
+        {
+            return Err("jwks must be a JWKS document with at least one key".into());
+        }
+        if let Some(uri) = &self.jwks_uri
+            && !(uri.starts_with("https://") || uri.starts_with("http://"))
+        {
+            return Err("jwks_uri must be an absolute https URL".into());
+        }
+        if private_key_jwt && self.client_secret.is_some() {
+            return Err("a private_key_jwt client has no client_secret".into());
+        }
+        let mut id_token_alg = self.id_token_signed_response_alg;
+        if fapi {
+            if !private_key_jwt {
+                return Err("fapi-ciba clients authenticate with private_key_jwt".into());
+            }
+            let fapi_alg = |a: Option<Alg>| a.is_none_or(|a| a != Alg::Rs256);
+            if !fapi_alg(self.backchannel_authentication_request_signing_alg) || !fapi_alg(id_token_alg) {
+                return Err("fapi-ciba clients use PS256 or ES256".into());
+            }
+            if self.redirect_uris.iter().any(|u| !u.starts_with("https://")) {
+                return Err("fapi-ciba redirect URIs use https".into());
+            }
+            id_token_alg = id_token_alg.or(Some(Alg::Ps256));
+        }
+        Ok(ClientSecurity {
+            jwks: self.jwks.clone(),
+            jwks_uri: self.jwks_uri.clone(),
+            request_signing_alg: self.backchannel_authentication_request_signing_alg,
+            user_code_required: self.backchannel_user_code_parameter,
+            id_token_alg,
+            profile: self.profile,
+        })
+    }
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -57,6 +142,8 @@ pub struct UserSpec {
     pub addresses: Vec<Address>,
     #[serde(default)]
     pub devices: Vec<DeviceSpec>,
+    /// Spec §12: the user's user code, stored like a PIN.
+    pub user_code: Option<String>,
 }
 
 /// A fixed client secret is at least this long (spec §8): shorter ones are guessable.
@@ -155,7 +242,11 @@ pub fn client_record(
     if spec.client_secret.as_ref().is_some_and(|s| s.chars().count() < MIN_FIXED_SECRET) {
         return Err(bad(format!("a fixed client_secret must have at least {MIN_FIXED_SECRET} characters")));
     }
+    let security = spec.security().map_err(bad)?;
     let (secret_hash, generated) = match (&spec.client_secret, existing) {
+        // No shared secret: a hash of nothing anyone was ever shown (kept on re-import).
+        (_, Some(e)) if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => (e.secret_hash.clone(), None),
+        _ if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => (sha256_hex(&random_token()), None),
         (Some(s), _) => (sha256_hex(s), None),
         (None, Some(e)) => (e.secret_hash.clone(), None),
         (None, None) => {
@@ -174,6 +265,7 @@ pub fn client_record(
         grant_types,
         sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
         delegated_consents: spec.delegated_consents.clone(),
+        security,
         created_at: existing.map_or(now, |e| e.created_at),
     };
     Ok((client, generated))
@@ -208,6 +300,15 @@ pub async fn import_user(
             created_at: now,
         })
         .await?;
+    if let Some(code) = &spec.user_code {
+        if !crate::user_code::valid(code) {
+            return Err(bad("user_code must be 4 to 12 characters"));
+        }
+        let unchanged = store.user_code(&user_id).await?.is_some_and(|h| pins.verify(code, &h));
+        if !unchanged {
+            store.set_user_code(&user_id, &pins.hash(code)).await?;
+        }
+    }
     let existing = store.devices(&user_id).await?;
     for d in &spec.devices {
         if !valid_pin(&d.pin) {

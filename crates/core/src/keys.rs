@@ -1,5 +1,5 @@
-//! ID-token signing keys: generation (RS256 or ES256), the sealed stored form, the JWKS, and
-//! a `KeySet` that signs with the active key.
+//! ID-token signing keys: generation (RS256, PS256 or ES256; one active key per algorithm), the
+//! sealed stored form, the JWKS, and a `Signer` that signs with an active key.
 use jsonwebtoken::{EncodingKey, Header};
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::pkcs8::EncodePrivateKey;
@@ -15,31 +15,44 @@ use crate::crypto::{DerivedKeys, b64url};
 /// How long a retired key stays in the JWKS: the ID-token lifetime plus leeway.
 pub const RETIRED_KEY_GRACE: i64 = 3600 + 300;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The JWS algorithms the server signs and verifies with (spec §12): nothing else is accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Alg {
+    #[serde(rename = "RS256")]
     Rs256,
+    #[serde(rename = "PS256")]
+    Ps256,
+    #[serde(rename = "ES256")]
     Es256,
 }
 
 impl Alg {
+    pub const ALL: [Alg; 3] = [Alg::Rs256, Alg::Ps256, Alg::Es256];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Alg::Rs256 => "RS256",
+            Alg::Ps256 => "PS256",
             Alg::Es256 => "ES256",
         }
     }
+    /// Case-insensitive, for command lines; JOSE headers are matched exactly with `from_jwt`.
     pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_uppercase().as_str() {
-            "RS256" => Some(Alg::Rs256),
-            "ES256" => Some(Alg::Es256),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|a| a.as_str().eq_ignore_ascii_case(s))
     }
-    fn jwt(self) -> jsonwebtoken::Algorithm {
+    pub fn jwt(self) -> jsonwebtoken::Algorithm {
         match self {
             Alg::Rs256 => jsonwebtoken::Algorithm::RS256,
+            Alg::Ps256 => jsonwebtoken::Algorithm::PS256,
             Alg::Es256 => jsonwebtoken::Algorithm::ES256,
         }
+    }
+    pub fn from_jwt(a: jsonwebtoken::Algorithm) -> Option<Self> {
+        Self::ALL.into_iter().find(|x| x.jwt() == a)
+    }
+    /// RS256 and PS256 keys are RSA keys.
+    pub fn is_rsa(self) -> bool {
+        self != Alg::Es256
     }
 }
 
@@ -61,7 +74,7 @@ impl StoredKey {
     /// Generates a new key pair and seals its private part.
     pub fn generate(alg: Alg, keys: &DerivedKeys, now: UnixTime) -> Result<Self, String> {
         let (der, mut jwk) = match alg {
-            Alg::Rs256 => {
+            Alg::Rs256 | Alg::Ps256 => {
                 let key = rsa::RsaPrivateKey::new(&mut OsRng, 2048).map_err(|e| e.to_string())?;
                 let der = key.to_pkcs1_der().map_err(|e| e.to_string())?.as_bytes().to_vec();
                 let jwk =
@@ -120,7 +133,7 @@ impl Signer {
     pub fn open(stored: &StoredKey, keys: &DerivedKeys) -> Option<Self> {
         let der = keys.open(&stored.private_sealed)?;
         let key = match stored.alg {
-            Alg::Rs256 => EncodingKey::from_rsa_der(&der),
+            Alg::Rs256 | Alg::Ps256 => EncodingKey::from_rsa_der(&der),
             Alg::Es256 => EncodingKey::from_ec_der(&der),
         };
         Some(Self { kid: stored.kid.clone(), alg: stored.alg, key })
@@ -128,6 +141,10 @@ impl Signer {
 
     pub fn kid(&self) -> &str {
         &self.kid
+    }
+
+    pub fn alg(&self) -> Alg {
+        self.alg
     }
 
     /// A compact JWS with `typ: JWT` and `kid`.
@@ -164,6 +181,11 @@ mod tests {
     #[test]
     fn rs256_tokens_verify_against_the_published_jwk() {
         roundtrip(Alg::Rs256);
+    }
+
+    #[test]
+    fn ps256_tokens_verify_against_the_published_jwk() {
+        roundtrip(Alg::Ps256);
     }
 
     #[test]

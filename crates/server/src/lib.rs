@@ -2,6 +2,7 @@
 //! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
 pub mod admin;
 pub mod app_api;
+pub mod client_keys;
 pub mod demo;
 pub mod error;
 pub mod events;
@@ -27,18 +28,17 @@ use phonelogin_core::store::{Store, StoreError};
 
 pub use state::{AppState, SharedState};
 
-/// Generates the first signing key when the database has none.
-pub async fn ensure_signing_key(
-    store: &dyn Store,
-    keys: &DerivedKeys,
-    alg: Alg,
-    now: UnixTime,
-) -> Result<(), StoreError> {
-    if store.signing_keys().await?.iter().any(|k| k.active) {
-        return Ok(());
+/// Generates a signing key for each algorithm (RS256, PS256, ES256) that has no active one,
+/// so that the JWKS publishes a key for each (spec §12).
+pub async fn ensure_signing_keys(store: &dyn Store, keys: &DerivedKeys, now: UnixTime) -> Result<(), StoreError> {
+    let existing = store.signing_keys().await?;
+    for alg in Alg::ALL {
+        if !existing.iter().any(|k| k.active && k.alg == alg) {
+            let key = StoredKey::generate(alg, keys, now).map_err(StoreError)?;
+            store.rotate_in(&key, now).await?;
+        }
     }
-    let key = StoredKey::generate(alg, keys, now).map_err(StoreError)?;
-    store.rotate_in(&key, now).await
+    Ok(())
 }
 
 pub fn router(state: SharedState) -> Router {
@@ -58,6 +58,8 @@ pub fn router(state: SharedState) -> Router {
         .route("/login-requests/{id}/reject", post(requests::reject))
         .route("/consents", get(consents::list))
         .route("/consents/{client_id}", axum::routing::delete(consents::revoke))
+        // Spec §12: the user's user code.
+        .route("/user-code", axum::routing::put(app_api::user_code::set))
         // This API as an OpenAPI document (docs/app-api.openapi.json).
         .route("/openapi.json", get(web::app_api_openapi));
     let router = Router::new()
@@ -65,6 +67,9 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::JWKS, get(oidc::discovery::jwks))
         .route(paths::BACKCHANNEL, post(oidc::backchannel::handle))
         .route(paths::TOKEN, post(oidc::token::handle))
+        // Spec §12: revocation (RFC 7009) and introspection (RFC 7662).
+        .route(paths::REVOCATION, post(oidc::revocation::handle))
+        .route(paths::INTROSPECTION, post(oidc::introspection::handle))
         .route(paths::USERINFO, get(oidc::userinfo::handle).post(oidc::userinfo::handle))
         .nest(paths::APP_API, app_api)
         // Operators (PRODUCT §13): the admin API and SCIM, behind an admin token.

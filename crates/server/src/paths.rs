@@ -5,6 +5,8 @@ pub const DISCOVERY: &str = "/access-management-1.0/access/.well-known/openid-co
 pub const JWKS: &str = "/access-management-1.0/access/.well-known/jwks.json";
 pub const BACKCHANNEL: &str = "/vipps-login-ciba/api/backchannel/authentication";
 pub const TOKEN: &str = "/access-management-1.0/access/oauth2/token";
+pub const REVOCATION: &str = "/access-management-1.0/access/oauth2/revoke";
+pub const INTROSPECTION: &str = "/access-management-1.0/access/oauth2/introspect";
 pub const USERINFO: &str = "/vipps-userinfo-api/userinfo";
 
 pub const HEALTHZ: &str = "/healthz";

@@ -1,5 +1,5 @@
 //! Shared state of one server node: the store, the clock, the keys derived from the server
-//! secret, the settings, and two short-lived caches (clients, the active signing key) that keep
+//! secret, the settings, and short-lived caches (clients, the active key of each algorithm, clients' fetched JWKS) that keep
 //! the token poll at one database round trip.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -10,7 +10,7 @@ use phonelogin_core::backchannel::Settings;
 use phonelogin_core::clock::Clock;
 use phonelogin_core::crypto::DerivedKeys;
 use phonelogin_core::grant::SigningKeys;
-use phonelogin_core::keys::Signer;
+use phonelogin_core::keys::{Alg, Signer};
 use phonelogin_core::model::Client;
 use phonelogin_core::notify::Notifier;
 use phonelogin_core::store::{Store, StoreResult};
@@ -36,7 +36,10 @@ pub struct AppState {
     pub public_url: String,
     pub issuer: String,
     clients: RwLock<HashMap<String, (Instant, Option<Client>)>>,
-    signer: RwLock<Option<(Instant, Arc<Signer>)>>,
+    /// The active key of each algorithm, opened.
+    signers: RwLock<HashMap<Alg, (Instant, Arc<Signer>)>>,
+    /// Clients' key sets fetched from their `jwks_uri`.
+    pub(crate) jwks_cache: crate::client_keys::JwksCache,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -65,7 +68,8 @@ impl AppState {
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
             clients: RwLock::default(),
-            signer: RwLock::default(),
+            signers: RwLock::default(),
+            jwks_cache: Default::default(),
         }
     }
 
@@ -107,26 +111,28 @@ impl AppState {
 
 #[async_trait::async_trait]
 impl SigningKeys for AppState {
-    /// The active signing key, opened, from the cache when fresh.
-    async fn active(&self) -> Result<Arc<Signer>, OAuthError> {
-        if let Ok(s) = self.signer.read()
-            && let Some((at, signer)) = s.as_ref()
+    /// The active signing key of `alg`, opened, from the cache when fresh.
+    async fn active(&self, alg: Alg) -> Result<Arc<Signer>, OAuthError> {
+        if let Ok(s) = self.signers.read()
+            && let Some((at, signer)) = s.get(&alg)
             && at.elapsed() < CACHE_TTL
         {
             return Ok(signer.clone());
         }
         let keys = self.store.signing_keys().await?;
-        let active =
-            keys.iter().find(|k| k.active).ok_or_else(|| OAuthError::Unavailable("no active signing key".into()))?;
-        let current = self.signer.read().ok().and_then(|s| s.as_ref().map(|(_, s)| s.clone()));
+        let active = keys
+            .iter()
+            .find(|k| k.active && k.alg == alg)
+            .ok_or_else(|| OAuthError::Unavailable(format!("no active {} signing key", alg.as_str())))?;
+        let current = self.signers.read().ok().and_then(|s| s.get(&alg).map(|(_, s)| s.clone()));
         let signer = match current {
             Some(s) if s.kid() == active.kid => s,
             _ => Arc::new(Signer::open(active, &self.keys).ok_or_else(|| {
                 OAuthError::Unavailable("the active signing key does not open with this server secret".into())
             })?),
         };
-        if let Ok(mut s) = self.signer.write() {
-            *s = Some((Instant::now(), signer.clone()));
+        if let Ok(mut s) = self.signers.write() {
+            s.insert(alg, (Instant::now(), signer.clone()));
         }
         Ok(signer)
     }

@@ -8,6 +8,7 @@ use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{
     AccessToken, AdminToken, AuditEntry, Consent, Enrollment, OutboxMessage, ScimMeta, StoreError, StoreResult,
+    UserCodeAttempt,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -53,7 +54,7 @@ macro_rules! fields {
 fields!(SqliteRow);
 fields!(PgRow);
 
-pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at";
+pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, security, created_at";
 
 pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
     Ok(Client {
@@ -71,6 +72,7 @@ pub(crate) fn client(row: &impl Fields) -> StoreResult<Client> {
             .map(|f| serde_json::from_str(&f))
             .transpose()
             .map_err(err)?,
+        security: serde_json::from_str(&row.text("security")?).map_err(err)?,
         created_at: row.int("created_at")?,
     })
 }
@@ -235,5 +237,22 @@ pub(crate) fn scim_meta(row: &impl Fields) -> StoreResult<ScimMeta> {
         external_id: row.opt_text("external_id")?,
         kept: row.opt_text("kept")?.map(|k| serde_json::from_str(&k)).transpose().map_err(err)?,
         deleted_at: row.opt_int("deleted_at")?,
+    })
+}
+
+/// A user-code attempt from the claiming update's row (`code_hash`, `failures`) or, when it
+/// claimed nothing, from the user's `locked_until` row (none: the user has no code).
+pub(crate) fn user_code_attempt<R: Fields>(
+    claimed: Option<&R>,
+    state: Option<&R>,
+    now: UnixTime,
+) -> StoreResult<UserCodeAttempt> {
+    if let Some(row) = claimed {
+        return Ok(UserCodeAttempt::Check { hash: row.text("code_hash")?, attempt: row.int("failures")? });
+    }
+    Ok(match state {
+        None => UserCodeAttempt::NoCode,
+        // Locked, or the last allowed attempts are still being checked.
+        Some(row) => UserCodeAttempt::Locked { until: row.opt_int("locked_until")?.unwrap_or(now).max(now) },
     })
 }

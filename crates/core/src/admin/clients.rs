@@ -6,7 +6,7 @@ use super::AdminError;
 use crate::clock::UnixTime;
 use crate::crypto::{random_token, sha256_hex};
 use crate::fixtures::{ClientSpec, Generated, ImportError, client_record, import_client};
-use crate::model::Client;
+use crate::model::{AuthMethod, Client};
 use crate::store::Store;
 
 /// The fixtures shape of a client, without its secret.
@@ -21,6 +21,12 @@ pub fn view(c: &Client) -> Value {
         "grant_types": c.grant_types,
         "sector": c.sector,
         "delegated_consents": c.delegated_consents,
+        "jwks": c.security.jwks,
+        "jwks_uri": c.security.jwks_uri,
+        "backchannel_authentication_request_signing_alg": c.security.request_signing_alg,
+        "backchannel_user_code_parameter": c.security.user_code_required,
+        "id_token_signed_response_alg": c.security.id_token_alg,
+        "profile": c.security.profile,
     })
 }
 
@@ -37,15 +43,17 @@ async fn save(store: &dyn Store, spec: &ClientSpec, now: UnixTime) -> Result<Val
     Ok(view(&saved))
 }
 
-/// Registers a new client; the view carries `client_secret` once, generated when not given.
-pub async fn create(store: &dyn Store, mut spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
-    let secret = spec.client_secret.get_or_insert_with(random_token).clone();
-    let (client, _) = client_record(&spec, None, now).map_err(invalid)?;
+/// Registers a new client; the view carries `client_secret` once, generated when not given
+/// (a `private_key_jwt` client has none).
+pub async fn create(store: &dyn Store, spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+    let (client, generated) = client_record(&spec, None, now).map_err(invalid)?;
     if !store.insert_client(&client).await? {
         return Err(AdminError::Conflict("a client with this client_id exists"));
     }
     let mut v = view(&client);
-    if let Some(obj) = v.as_object_mut() {
+    if let (Some(obj), Some(secret)) = (v.as_object_mut(), generated)
+        && client.auth_method != AuthMethod::PrivateKeyJwt
+    {
         obj.insert("client_secret".into(), secret.into());
     }
     Ok(v)
@@ -63,6 +71,9 @@ pub async fn update(store: &dyn Store, client_id: &str, spec: ClientSpec, now: U
 /// A new secret for the client, returned once; the old one stops working.
 pub async fn rotate_secret(store: &dyn Store, client_id: &str) -> Result<String, AdminError> {
     let mut client = store.client(client_id).await?.ok_or(AdminError::NotFound)?;
+    if client.auth_method == AuthMethod::PrivateKeyJwt {
+        return Err(AdminError::InvalidRequest("a private_key_jwt client has no secret: change its jwks".into()));
+    }
     let secret = random_token();
     client.secret_hash = sha256_hex(&secret);
     store.upsert_client(&client).await?;

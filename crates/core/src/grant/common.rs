@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::OAuthError;
 use crate::clock::UnixTime;
 use crate::crypto::{DerivedKeys, at_hash, random_id, random_token, sha256_hex};
-use crate::keys::Signer;
+use crate::keys::{Alg, Signer};
 use crate::login_request::LoginRequest;
 use crate::model::Client;
 use crate::store::{AccessToken, Store};
@@ -13,11 +13,11 @@ use crate::store::{AccessToken, Store};
 pub const ACCESS_TOKEN_LIFETIME: i64 = 300;
 pub const ID_TOKEN_LIFETIME: i64 = 3600;
 
-/// Where the active signing key comes from; asked only when tokens are issued, so that a
-/// pending poll never touches it.
+/// Where the active signing key of an algorithm comes from; asked only when tokens are
+/// issued, so that a pending poll never touches it.
 #[async_trait::async_trait]
 pub trait SigningKeys: Send + Sync {
-    async fn active(&self) -> Result<std::sync::Arc<Signer>, OAuthError>;
+    async fn active(&self, alg: Alg) -> Result<std::sync::Arc<Signer>, OAuthError>;
 }
 
 /// What issuing tokens needs from the server.
@@ -26,6 +26,8 @@ pub struct TokenContext<'a> {
     pub signing: &'a dyn SigningKeys,
     /// The issuer identifier, with its trailing slash.
     pub issuer: &'a str,
+    /// The ID-token algorithm of clients that registered none.
+    pub default_alg: Alg,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -71,7 +73,9 @@ pub async fn issue(
     if let (Some(nonce), Some(map)) = (&request.nonce, claims.as_object_mut()) {
         map.insert("nonce".into(), nonce.clone().into());
     }
-    let id_token = ctx.signing.active().await?.sign(&claims).map_err(OAuthError::Unavailable)?;
+    // id_token_signed_response_alg (spec §12); FAPI clients are registered with PS256 or ES256.
+    let alg = client.security.id_token_alg.unwrap_or(ctx.default_alg);
+    let id_token = ctx.signing.active(alg).await?.sign(&claims).map_err(OAuthError::Unavailable)?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

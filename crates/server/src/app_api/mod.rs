@@ -5,6 +5,7 @@ pub mod devices;
 pub mod enrollment;
 pub mod events;
 pub mod requests;
+pub mod user_code;
 
 use std::net::{IpAddr, SocketAddr};
 

@@ -1,7 +1,9 @@
-//! The OpenID provider's endpoints (spec §3), one file each, and the form and client
+//! The OpenID provider's endpoints (spec §3, §12), one file each, and the form and client
 //! credential extraction they share.
 pub mod backchannel;
 pub mod discovery;
+pub mod introspection;
+pub mod revocation;
 pub mod token;
 pub mod userinfo;
 
@@ -10,8 +12,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use phonelogin_core::OAuthError;
 use phonelogin_core::backchannel::Params;
-use phonelogin_core::client_auth::Presented;
-use phonelogin_core::model::Client;
+use phonelogin_core::client_auth::{Credential, FormCredentials, Presented};
+use phonelogin_core::client_jwt;
+use phonelogin_core::model::{AuthMethod, Client};
 
 use crate::state::AppState;
 
@@ -51,27 +54,55 @@ fn form_decode(s: &str) -> Option<String> {
     pairs.into_iter().next().map(|(_, v)| v)
 }
 
-/// Parses the form and authenticates the calling client (spec §3.1): the start of every
-/// client request.
+/// Parses the form and authenticates the calling client (spec §3.1, §12) at the endpoint
+/// with path `endpoint`: the start of every client request.
 pub async fn client_request(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
+    endpoint: &str,
 ) -> Result<(Params, Client), OAuthError> {
     let params = form(headers, body)?;
-    let client = authenticate(state, headers, &params).await?;
+    let client = authenticate(state, headers, &params, endpoint).await?;
     Ok((params, client))
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap, params: &Params) -> Result<Client, OAuthError> {
-    let presented = Presented::from_request(basic(headers), params.get("client_id"), params.get("client_secret"))?;
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    params: &Params,
+    endpoint: &str,
+) -> Result<Client, OAuthError> {
+    let form = FormCredentials {
+        client_id: params.get("client_id"),
+        client_secret: params.get("client_secret"),
+        assertion_type: params.get("client_assertion_type"),
+        assertion: params.get("client_assertion"),
+    };
+    let presented = Presented::from_request(basic(headers), form)?;
     let client = state.client(&presented.client_id).await?;
-    match presented.authenticate(client) {
-        Ok(client) => Ok(client),
-        // The cached registration may be older than the secret (a client created again by the
-        // admin commands a moment ago): a failure is decided on the stored one.
-        Err(_) => presented.authenticate(state.client_fresh(&presented.client_id).await?),
-    }
+    let Credential::Assertion(jwt) = &presented.credential else {
+        return match presented.authenticate(client) {
+            Ok(client) => Ok(client),
+            // The cached registration may be older than the secret (a client created again by the
+            // admin commands a moment ago): a failure is decided on the stored one.
+            Err(_) => presented.authenticate(state.client_fresh(&presented.client_id).await?),
+        };
+    };
+    // The same for a client that the cache does not know as a private_key_jwt client yet.
+    let client = match client {
+        Some(c) if c.auth_method == AuthMethod::PrivateKeyJwt => Some(c),
+        _ => state.client_fresh(&presented.client_id).await?,
+    };
+    // RFC 7523 §3: the issuer, or the URL of the endpoint the assertion is sent to.
+    let endpoint_url = state.url(endpoint);
+    let audiences = [state.issuer.as_str(), endpoint_url.as_str()];
+    client_jwt::authenticate(state.store.as_ref(), state, client, jwt, &audiences, state.clock.now()).await.map_err(
+        |(e, why)| {
+            tracing::info!(client_id = %presented.client_id, why, "client assertion refused");
+            e
+        },
+    )
 }
 
 #[cfg(test)]

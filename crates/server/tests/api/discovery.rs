@@ -19,18 +19,27 @@ async fn discovery_lists_the_endpoints_and_is_cacheable_for_an_hour() {
     }
     assert_eq!(d["subject_types_supported"], serde_json::json!(["pairwise"]));
     assert_eq!(d["backchannel_token_delivery_modes_supported"], serde_json::json!(["poll"]));
-    assert!(d["backchannel_user_code_parameter_supported"].is_boolean());
-    assert_eq!(
-        d["token_endpoint_auth_methods_supported"],
-        serde_json::json!(["client_secret_basic", "client_secret_post"])
-    );
+    assert_eq!(d["backchannel_user_code_parameter_supported"], true);
+    let methods = serde_json::json!(["client_secret_basic", "client_secret_post", "private_key_jwt"]);
+    let algs = serde_json::json!(["RS256", "PS256", "ES256"]);
+    for endpoint in ["token_endpoint", "revocation_endpoint", "introspection_endpoint"] {
+        assert_eq!(d[format!("{endpoint}_auth_methods_supported")], methods, "{endpoint}");
+        assert_eq!(d[format!("{endpoint}_auth_signing_alg_values_supported")], algs, "{endpoint}");
+    }
+    assert_eq!(d["backchannel_authentication_request_signing_alg_values_supported"], algs);
+    assert_eq!(d["id_token_signing_alg_values_supported"], algs);
+    assert_eq!(d["revocation_endpoint"], app.url("/access-management-1.0/access/oauth2/revoke"));
+    assert_eq!(d["introspection_endpoint"], app.url("/access-management-1.0/access/oauth2/introspect"));
+    // Nothing that is not supported: no MTLS-bound tokens, no request parameter outside CIBA.
+    assert_eq!(d["tls_client_certificate_bound_access_tokens"], false);
+    assert!(d.get("request_parameter_supported").is_none());
+    assert!(d.get("mtls_endpoint_aliases").is_none());
     for scope in ["openid", "name", "email", "phoneNumber", "address", "birthDate", "nin", "delegatedConsents"] {
         assert!(d["scopes_supported"].as_array().unwrap().iter().any(|s| s == scope), "{scope}");
     }
     for claim in ["sub", "auth_req_id", "phone_number", "delegatedConsents"] {
         assert!(d["claims_supported"].as_array().unwrap().iter().any(|c| c == claim), "{claim}");
     }
-    assert!(d["id_token_signing_alg_values_supported"].as_array().unwrap().iter().any(|a| a == "RS256"));
 }
 
 #[tokio::test]
@@ -42,9 +51,17 @@ async fn every_url_the_discovery_document_lists_answers() {
     .await;
     let (s, jwks) = body(app.http.get(d["jwks_uri"].as_str().unwrap()).send().await.unwrap()).await;
     assert_eq!(s, 200);
-    assert_eq!(jwks["keys"][0]["kty"], "RSA");
-    assert_eq!(jwks["keys"][0]["alg"], "RS256");
-    for endpoint in ["token_endpoint", "backchannel_authentication_endpoint"] {
+    let mut published: Vec<(&str, &str)> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["alg"].as_str().unwrap(), k["kty"].as_str().unwrap()))
+        .collect();
+    published.sort();
+    assert_eq!(published, [("ES256", "EC"), ("PS256", "RSA"), ("RS256", "RSA")], "a key for each algorithm");
+    for endpoint in
+        ["token_endpoint", "backchannel_authentication_endpoint", "revocation_endpoint", "introspection_endpoint"]
+    {
         let r = app.http.post(d[endpoint].as_str().unwrap()).form(&[("x", "y")]).send().await.unwrap();
         assert_error(r, 401, "invalid_client").await;
     }

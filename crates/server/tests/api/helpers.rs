@@ -117,11 +117,11 @@ pub fn secret() -> &'static ServerSecret {
     S.get_or_init(ServerSecret::generate)
 }
 
+/// The server's signing key of each algorithm (one per process: RSA generation is slow).
 fn key(alg: Alg) -> StoredKey {
-    static RSA: OnceLock<StoredKey> = OnceLock::new();
-    static EC: OnceLock<StoredKey> = OnceLock::new();
-    let cell = if alg == Alg::Rs256 { &RSA } else { &EC };
-    cell.get_or_init(|| StoredKey::generate(alg, &secret().keys(), START).unwrap()).clone()
+    static KEYS: [OnceLock<StoredKey>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let n = Alg::ALL.iter().position(|a| *a == alg).unwrap();
+    KEYS[n].get_or_init(|| StoredKey::generate(alg, &secret().keys(), START).unwrap()).clone()
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -135,7 +135,9 @@ pub async fn spawn_with(o: Options) -> TestApp {
     let db = TestDatabase::create().await;
     let store = phonelogin_store::open(&db.url).await.unwrap();
     let keys = secret().keys();
-    store.rotate_in(&key(o.alg), START).await.unwrap();
+    for alg in Alg::ALL {
+        store.rotate_in(&key(alg), START).await.unwrap();
+    }
     let doc = serde_json::from_str(include_str!("fixtures.json")).unwrap();
     phonelogin_core::fixtures::import(store.as_ref(), &keys.pin, &doc, START).await.unwrap();
 
@@ -147,6 +149,7 @@ pub async fn spawn_with(o: Options) -> TestApp {
         max_pending_per_user: o.max_pending,
         min_app_version: AppVersion::parse("1.0.0").unwrap(),
         dev: o.dev,
+        id_token_alg: o.alg,
     };
     let demo = if o.demo {
         let (doc, secret) = phonelogin_server::demo::fixtures(&url);

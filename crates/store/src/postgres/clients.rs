@@ -9,8 +9,9 @@ use super::PostgresStore;
 use crate::err;
 use crate::rows::{CLIENT_COLS, client};
 
-/// Binds a client's columns as the 1st…11th parameters: client_id, secret_hash, name, logo_url,
-/// auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at.
+/// Binds a client's columns as the 1st…12th parameters: client_id, secret_hash, name, logo_url,
+/// auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at,
+/// security.
 pub(super) fn bind_client<'q>(
     q: Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>,
     c: &'q Client,
@@ -25,7 +26,8 @@ pub(super) fn bind_client<'q>(
         .bind(c.grant_types.join(" "))
         .bind(&c.sector)
         .bind(c.delegated_consents.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
-        .bind(c.created_at))
+        .bind(c.created_at)
+        .bind(serde_json::to_string(&c.security).map_err(err)?))
 }
 
 #[async_trait]
@@ -41,13 +43,14 @@ impl ClientStore for PostgresStore {
         bind_client(
             sqlx::query(
                 "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes,
-                   redirect_uris, grant_types, sector, delegated_consents, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                   redirect_uris, grant_types, sector, delegated_consents, created_at, security)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (client_id) DO UPDATE SET secret_hash = excluded.secret_hash,
                    name = excluded.name, logo_url = excluded.logo_url,
                    auth_method = excluded.auth_method, scopes = excluded.scopes,
                    redirect_uris = excluded.redirect_uris, grant_types = excluded.grant_types,
-                   sector = excluded.sector, delegated_consents = excluded.delegated_consents",
+                   sector = excluded.sector, delegated_consents = excluded.delegated_consents,
+                   security = excluded.security",
             ),
             c,
         )?

@@ -1,5 +1,6 @@
 //! Signing keys (private parts sealed by core before they get here). Rotation takes a table
-//! lock that excludes other rotations, not readers, so racing rotations leave one active key.
+//! lock that excludes other rotations, not readers, so racing rotations leave one active key
+//! per algorithm.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::keys::StoredKey;
@@ -27,8 +28,9 @@ impl KeyStore for PostgresStore {
         // Under READ COMMITTED a second rotation would not see the first one's new key and
         // leave two active; SHARE ROW EXCLUSIVE conflicts with itself but not with SELECT.
         sqlx::query("LOCK TABLE signing_keys IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await.map_err(err)?;
-        sqlx::query("UPDATE signing_keys SET active = FALSE, retired_at = $1 WHERE active")
+        sqlx::query("UPDATE signing_keys SET active = FALSE, retired_at = $1 WHERE active AND alg = $2")
             .bind(now)
+            .bind(key.alg.as_str())
             .execute(&mut *tx)
             .await
             .map_err(err)?;

@@ -6,12 +6,14 @@ mod consents;
 mod devices;
 mod enrollments;
 mod events;
+mod jtis;
 pub use events::PgEvents;
 mod keys;
 mod login_requests;
 mod provisioning;
 mod retention;
 mod tokens;
+mod user_codes;
 mod users;
 
 use std::time::Duration;
@@ -27,6 +29,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/postgres/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
     (3, "account security", include_str!("../../migrations/postgres/0003_account_security.sql")),
+    (4, "fapi", include_str!("../../migrations/postgres/0004_fapi.sql")),
     (5, "admin", include_str!("../../migrations/postgres/0005_admin.sql")),
 ];
 

@@ -15,8 +15,8 @@ impl ProvisioningStore for PostgresStore {
     async fn insert_client(&self, c: &Client) -> StoreResult<bool> {
         let r = bind_client(
             sqlx::query(
-                "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+                "INSERT INTO clients (client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, created_at, security)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
                  ON CONFLICT (client_id) DO NOTHING",
             ),
             c,

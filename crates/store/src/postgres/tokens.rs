@@ -38,4 +38,13 @@ impl TokenStore for PostgresStore {
         .map_err(err)?;
         row.as_ref().map(access_token).transpose()
     }
+
+    async fn revoke_access_token(&self, token_hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE access_tokens SET revoked = TRUE WHERE token_hash = $1 AND revoked = FALSE")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(r.rows_affected() > 0)
+    }
 }

@@ -20,8 +20,9 @@ impl KeyStore for SqliteStore {
 
     async fn rotate_in(&self, key: &StoredKey, now: UnixTime) -> StoreResult<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE signing_keys SET active = 0, retired_at = ?1 WHERE active = 1")
+        sqlx::query("UPDATE signing_keys SET active = 0, retired_at = ?1 WHERE active = 1 AND alg = ?2")
             .bind(now)
+            .bind(key.alg.as_str())
             .execute(&mut *tx)
             .await
             .map_err(err)?;

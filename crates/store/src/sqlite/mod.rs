@@ -5,11 +5,13 @@ mod clients;
 mod consents;
 mod devices;
 mod enrollments;
+mod jtis;
 mod keys;
 mod login_requests;
 mod provisioning;
 mod retention;
 mod tokens;
+mod user_codes;
 mod users;
 
 use std::str::FromStr;
@@ -26,6 +28,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
     (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
+    (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
     (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
 ];
 

@@ -37,4 +37,13 @@ impl TokenStore for SqliteStore {
         .map_err(err)?;
         row.as_ref().map(access_token).transpose()
     }
+
+    async fn revoke_access_token(&self, token_hash: &str) -> StoreResult<bool> {
+        let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0")
+            .bind(token_hash)
+            .execute(&self.writer)
+            .await
+            .map_err(err)?;
+        Ok(r.rows_affected() > 0)
+    }
 }

@@ -129,6 +129,7 @@ pub fn client(client_id: &str, sector: &str) -> Client {
         grant_types: vec!["urn:openid:params:grant-type:ciba".into()],
         sector: sector.into(),
         delegated_consents: None,
+        security: Default::default(),
         created_at: NOW,
     }
 }

@@ -7,9 +7,13 @@ use phonelogin_core::store::Store;
 use crate::helpers::{NOW, ROUNDS};
 
 fn key(kid: &str, created_at: i64) -> StoredKey {
+    key_of(Alg::Es256, kid, created_at)
+}
+
+fn key_of(alg: Alg, kid: &str, created_at: i64) -> StoredKey {
     StoredKey {
         kid: kid.into(),
-        alg: Alg::Es256,
+        alg,
         private_sealed: vec![0, 1, 2, 254, 255],
         public_jwk: format!(r#"{{"kid":"{kid}"}}"#),
         created_at,
@@ -44,4 +48,16 @@ pub async fn racing_rotations_leave_one_active_key(store: &dyn Store) {
         assert_eq!(stored.iter().filter(|k| k.active).count(), 1, "round {round}: exactly one active");
         assert!(stored.iter().filter(|k| !k.active).all(|k| k.retired_at.is_some()));
     }
+}
+
+pub async fn each_algorithm_has_its_own_active_key(store: &dyn Store) {
+    for (n, alg) in Alg::ALL.into_iter().enumerate() {
+        store.rotate_in(&key_of(alg, &format!("first-{n}"), NOW), NOW).await.unwrap();
+    }
+    store.rotate_in(&key_of(Alg::Ps256, "second-ps", NOW + 5), NOW + 5).await.unwrap();
+    let stored = store.signing_keys().await.unwrap();
+    let active: Vec<(&str, Alg)> = stored.iter().filter(|k| k.active).map(|k| (k.kid.as_str(), k.alg)).collect();
+    assert_eq!(active, [("first-0", Alg::Rs256), ("first-2", Alg::Es256), ("second-ps", Alg::Ps256)]);
+    let old = stored.iter().find(|k| k.kid == "first-1").unwrap();
+    assert_eq!((old.active, old.retired_at), (false, Some(NOW + 5)));
 }

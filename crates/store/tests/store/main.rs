@@ -5,6 +5,7 @@ mod codes;
 mod consents;
 mod devices;
 mod enrollments;
+mod fapi;
 mod helpers;
 mod keys;
 mod pending_limit;
@@ -95,6 +96,13 @@ store_tests!(
     admin::audit_log_pages_by_increasing_id,
     admin::racing_user_inserts_of_one_number_make_one_user,
     admin::scim_meta_is_set_and_replaced,
+    keys::each_algorithm_has_its_own_active_key,
+    fapi::a_jti_is_used_once_until_it_expires,
+    fapi::racing_uses_of_one_jti_have_one_winner,
+    fapi::user_code_attempts_are_counted_and_lock,
+    fapi::racing_user_code_attempts_never_exceed_the_limit,
+    fapi::a_revoked_token_is_gone,
+    fapi::client_security_settings_round_trip,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
