@@ -37,7 +37,7 @@ export async function waitHealthy(base, child, seconds = 30) {
 }
 
 /**
- * Start `bin serve --demo --dev --fixtures fixtures.json` on a fresh database; resolves to
+ * Start `bin serve --demo --dev --self-registration --fixtures fixtures.json` on a fresh database; resolves to
  * { base, stop, restart, kill }. `restart()` stops the server (SIGTERM) and starts it again on the
  * same port and database; `kill()` stops it with SIGKILL and `start()` brings it back.
  */
@@ -49,7 +49,7 @@ export async function startServer(bin, { log = !!process.env.TEST_LOG, port } = 
   const base = `http://127.0.0.1:${port}`;
   let child = null;
   const start = async () => {
-    child = spawn(exe, ['serve', '--demo', '--dev', '--listen', `127.0.0.1:${port}`, '--fixtures', FIXTURES_FILE, ...db],
+    child = spawn(exe, ['serve', '--demo', '--dev', '--self-registration', '--listen', `127.0.0.1:${port}`, '--fixtures', FIXTURES_FILE, ...db],
       { cwd: dir, stdio: ['ignore', 'ignore', log ? 'inherit' : 'ignore'] });
     await waitHealthy(base, child);
   };

@@ -6,7 +6,7 @@ import { t } from './i18n.js';
 import { h, show, currentScreen, errorLine, setError, busy, normalisePhone, formatPhone } from './ui.js';
 import { newDeviceKey, saveDeviceKey } from './devicekey.js';
 
-const flow = { phone: '', enrollmentId: null, code: '', pin: null };
+const flow = { phone: '', enrollmentId: null, code: '', pin: null, profile: null };
 let onEnrolled = () => {};
 
 /** Start (or restart) enrollment; `done()` runs once the device token is stored. */
@@ -15,6 +15,7 @@ export function showEnroll(done) {
   flow.enrollmentId = null;
   flow.code = '';
   flow.pin = null;
+  flow.profile = null;
   showPhone();
 }
 
@@ -99,15 +100,17 @@ function showCode(error) {
         // The code is checked before a PIN is chosen (a wrong one counts toward the limits).
         busy(submit, async () => {
           setError(err, '');
+          let checked;
           try {
-            await App.checkCode(flow.enrollmentId, code);
+            checked = await App.checkCode(flow.enrollmentId, code);
           } catch (e2) {
             setError(err, messageFor(e2));
             input.select();
             return;
           }
           flow.code = code;
-          showPin();
+          // A number without an account (serve --self-registration): ask for the name first.
+          if (checked?.registration) showProfile(); else showPin();
         });
       },
     },
@@ -155,6 +158,49 @@ function samePhone(a, b) {
   const da = String(a || '').replace(/\D/g, '');
   const db = String(b || '').replace(/\D/g, '');
   return !!da && !!db && (da === db || da.slice(-8) === db.slice(-8));
+}
+
+/** Self-registration: the new user's name, and optionally email and birth date. */
+function showProfile(error) {
+  show('enroll-profile', () => {
+    const p = flow.profile || {};
+    const field = (id, label, attrs) => [
+      h('label', { for: id }, label),
+      h('input', { id, value: p[attrs.key] || '', testid: `enroll-${id}`, ...attrs.input }),
+    ];
+    const [givenLabel, given] = field('given-name', t('profile_given_name'), { key: 'given_name', input: { type: 'text', autocomplete: 'given-name', required: true, maxlength: '100' } });
+    const [familyLabel, family] = field('family-name', t('profile_family_name'), { key: 'family_name', input: { type: 'text', autocomplete: 'family-name', maxlength: '100' } });
+    const [emailLabel, email] = field('email', t('profile_email'), { key: 'email', input: { type: 'email', autocomplete: 'email' } });
+    const [birthLabel, birth] = field('birthdate', t('profile_birthdate'), { key: 'birthdate', input: { type: 'date', autocomplete: 'bday' } });
+    const err = errorLine('enroll-error');
+    setError(err, error);
+    const submit = h('button', { class: 'btn btn-primary', type: 'submit', testid: 'enroll-profile-submit' }, t('continue'));
+    const form = h('form', {
+      class: 'stack', novalidate: true,
+      onsubmit: (e) => {
+        e.preventDefault();
+        if (!given.value.trim()) { setError(err, t('profile_name_required')); given.focus(); return; }
+        if (email.value.trim() && !/^[^\s@]+@[^\s@]+$/.test(email.value.trim())) {
+          setError(err, t('profile_email_invalid')); email.focus(); return;
+        }
+        flow.profile = {
+          given_name: given.value.trim(),
+          family_name: family.value.trim(),
+          email: email.value.trim() || null,
+          birthdate: birth.value || null,
+        };
+        showPin();
+      },
+    },
+    givenLabel, given, familyLabel, family, emailLabel, email, birthLabel, birth,
+    h('p', { class: 'hint' }, t('profile_hint')),
+    err,
+    submit);
+    return h('section', { class: 'screen', testid: 'screen-enroll-profile' },
+      h('h1', {}, t('profile_title')),
+      h('p', { class: 'lead' }, t('profile_intro')),
+      form);
+  });
 }
 
 function showPin(error) {
@@ -206,16 +252,20 @@ async function verify(errEl) {
       device_name: deviceName(),
       app_version: APP_VERSION,
       device_public_key: key.jwk,
+      ...(flow.profile ? { profile: flow.profile } : {}),
     });
     await saveDeviceKey(key.pair);
     setToken(res.device_token);
     flow.pin = null;
     flow.code = '';
+    flow.profile = null;
     onEnrolled();
   } catch (e) {
     if (e instanceof ApiError && e.code === 'invalid_code') {
       flow.code = '';
       showCode(messageFor(e));
+    } else if (e instanceof ApiError && e.code === 'invalid_request' && flow.profile) {
+      showProfile(e.message || messageFor(e));
     } else if (e instanceof ApiError && e.code === 'invalid_pin') {
       flow.pin = null;
       showPin(messageFor(e));

@@ -1,9 +1,11 @@
 //! The `phonelogin` binary: `serve`, and noun-verb admin commands that work on the same
 //! database and server secret.
 mod admin;
+mod admin_token;
 mod clients;
 mod config;
 mod devices;
+mod login;
 mod preflight;
 mod serve;
 
@@ -56,6 +58,11 @@ pub enum Command {
     Keys(admin::KeysCmd),
     /// Show the SMS a --dev server would have sent (one-time codes).
     Outbox,
+    /// Tokens for the admin API and SCIM.
+    #[command(subcommand)]
+    AdminToken(admin_token::AdminTokenCmd),
+    /// Log in as a merchant would: a CIBA login against any provider, verified, with userinfo.
+    Login(login::LoginArgs),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(config::ConfigCmd),
@@ -90,5 +97,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Command::Import { file } => admin::import(&cli.global, &file).await,
         Command::Keys(c) => admin::keys(&cli.global, c).await,
         Command::Outbox => admin::outbox(&cli.global).await,
+        Command::AdminToken(c) => admin_token::run(&cli.global, c).await,
+        Command::Login(a) => login::run(a).await,
     }
 }

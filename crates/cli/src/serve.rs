@@ -66,6 +66,10 @@ pub struct ServeArgs {
     /// X-Forwarded-For header: only behind a proxy that sets it.
     #[arg(long, env = "PHONELOGIN_TRUST_PROXY")]
     pub trust_proxy: bool,
+    /// Let a number without an account enroll: the app then asks for the name (and optionally
+    /// email and birth date) of the new user. Without it only provisioned users can enroll.
+    #[arg(long, env = "PHONELOGIN_SELF_REGISTRATION")]
+    pub self_registration: bool,
     /// Days to keep ended login requests, codes, tokens and sent messages (the audit log is kept).
     #[arg(long, env = "PHONELOGIN_RETENTION", default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..))]
     pub retention: i64,
@@ -146,6 +150,7 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     };
     let mut state = AppState::new(store.clone(), clock.clone(), keys, settings, &public_url, notifier, hub);
     state.trust_proxy = args.trust_proxy;
+    state.self_registration = args.self_registration;
     let state = Arc::new(state);
     phonelogin_server::retention::spawn(store, clock.clone(), args.retention);
     phonelogin_server::delivery::start(state.clone(), delivery_config(&args, &public_url, dev)?).await?;

@@ -6,6 +6,9 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+#[path = "cli/operators.rs"]
+mod operators;
+
 use common::{BIN, free_port, serve};
 
 fn phonelogin(dir: &Path, args: &[&str]) -> Output {

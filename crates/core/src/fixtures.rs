@@ -40,14 +40,6 @@ pub struct ClientSpec {
     pub grant_types: Option<Vec<String>>,
     pub sector: Option<String>,
     pub delegated_consents: Option<DelegatedConsentForm>,
-    /// Where `consent.revoked` events go (spec §11).
-    pub webhook_url: Option<String>,
-    /// Generated and printed when a `webhook_url` is given without one.
-    pub webhook_secret: Option<String>,
-    #[serde(default)]
-    pub backchannel_token_delivery_mode: DeliveryMode,
-    /// Required for ping mode.
-    pub backchannel_client_notification_endpoint: Option<String>,
     /// Spec §12: keys for `private_key_jwt` and signed requests, inline or by URL.
     pub jwks: Option<serde_json::Value>,
     pub jwks_uri: Option<String>,
@@ -56,6 +48,14 @@ pub struct ClientSpec {
     pub backchannel_user_code_parameter: bool,
     pub id_token_signed_response_alg: Option<Alg>,
     pub profile: Option<Profile>,
+    /// Where `consent.revoked` events go (spec §11).
+    pub webhook_url: Option<String>,
+    /// Generated and printed when a `webhook_url` is given without one.
+    pub webhook_secret: Option<String>,
+    #[serde(default)]
+    pub backchannel_token_delivery_mode: DeliveryMode,
+    /// Required for ping mode.
+    pub backchannel_client_notification_endpoint: Option<String>,
 }
 
 impl ClientSpec {
@@ -220,6 +220,24 @@ pub async fn import_client(
     now: UnixTime,
     out: &mut Generated,
 ) -> Result<(), ImportError> {
+    let existing = store.client(&spec.client_id).await?;
+    let (mut client, generated) = client_record(spec, existing.as_ref(), now)?;
+    if let Some(s) = generated {
+        out.lines.push(format!("client {} secret: {s}", spec.client_id));
+    }
+    client.delivery = delivery(keys, spec, existing.as_ref(), out)
+        .map_err(|m| ImportError::Invalid(format!("client {}: {m}", spec.client_id)))?;
+    store.upsert_client(&client).await?;
+    Ok(())
+}
+
+/// Validates a client spec and builds its record: the secret's hash from the spec, else the
+/// existing client's, else a generated secret (returned, to be shown once).
+pub fn client_record(
+    spec: &ClientSpec,
+    existing: Option<&Client>,
+    now: UnixTime,
+) -> Result<(Client, Option<String>), ImportError> {
     let bad = |m: String| ImportError::Invalid(format!("client {}: {m}", spec.client_id));
     if spec.client_id.is_empty() || spec.client_id.len() > 255 {
         return Err(bad("client_id must be 1 to 255 characters".into()));
@@ -241,38 +259,33 @@ pub async fn import_client(
         return Err(bad(format!("a fixed client_secret must have at least {MIN_FIXED_SECRET} characters")));
     }
     let security = spec.security().map_err(bad)?;
-    let existing = store.client(&spec.client_id).await?;
-    let delivery = delivery(keys, spec, existing.as_ref(), out).map_err(bad)?;
-    let secret_hash = match (&spec.client_secret, &existing) {
+    let (secret_hash, generated) = match (&spec.client_secret, existing) {
         // No shared secret: a hash of nothing anyone was ever shown (kept on re-import).
-        (_, Some(e)) if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => e.secret_hash.clone(),
-        _ if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => sha256_hex(&random_token()),
-        (Some(s), _) => sha256_hex(s),
-        (None, Some(e)) => e.secret_hash.clone(),
+        (_, Some(e)) if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => (e.secret_hash.clone(), None),
+        _ if spec.token_endpoint_auth_method == AuthMethod::PrivateKeyJwt => (sha256_hex(&random_token()), None),
+        (Some(s), _) => (sha256_hex(s), None),
+        (None, Some(e)) => (e.secret_hash.clone(), None),
         (None, None) => {
             let s = random_token();
-            out.lines.push(format!("client {} secret: {s}", spec.client_id));
-            sha256_hex(&s)
+            (sha256_hex(&s), Some(s))
         }
     };
-    store
-        .upsert_client(&Client {
-            client_id: spec.client_id.clone(),
-            secret_hash,
-            name: spec.name.clone(),
-            logo_url: spec.logo_url.clone(),
-            auth_method: spec.token_endpoint_auth_method,
-            scopes,
-            redirect_uris: spec.redirect_uris.clone(),
-            grant_types,
-            sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
-            delegated_consents: spec.delegated_consents.clone(),
-            delivery,
-            security,
-            created_at: existing.map_or(now, |e| e.created_at),
-        })
-        .await?;
-    Ok(())
+    let client = Client {
+        client_id: spec.client_id.clone(),
+        secret_hash,
+        name: spec.name.clone(),
+        logo_url: spec.logo_url.clone(),
+        auth_method: spec.token_endpoint_auth_method,
+        scopes,
+        redirect_uris: spec.redirect_uris.clone(),
+        grant_types,
+        sector: spec.sector.clone().unwrap_or_else(|| spec.client_id.clone()),
+        delegated_consents: spec.delegated_consents.clone(),
+        security,
+        created_at: existing.map_or(now, |e| e.created_at),
+        delivery: ClientDelivery::default(),
+    };
+    Ok((client, generated))
 }
 
 /// The webhook and CIBA delivery fields: URLs checked, the webhook secret sealed (kept from

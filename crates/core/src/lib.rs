@@ -2,6 +2,7 @@
 //! grants, consent rules and the store traits. No HTTP and no SQL live here.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
+pub mod admin;
 pub mod app;
 pub mod backchannel;
 pub mod client_auth;
@@ -24,6 +25,7 @@ pub mod notify;
 pub mod outbox;
 pub mod request_object;
 pub mod revocation;
+pub mod scim;
 pub mod scope;
 pub mod store;
 pub mod user_code;

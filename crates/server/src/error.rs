@@ -3,7 +3,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use phonelogin_core::OAuthError;
+use phonelogin_core::admin::AdminError;
 use phonelogin_core::app::AppError;
+use phonelogin_core::scim::ScimError;
 use serde_json::json;
 
 /// An OpenID endpoint's error, as a response.
@@ -112,6 +114,90 @@ impl IntoResponse for AppResponse {
     }
 }
 
+/// An admin API error, as a response.
+pub struct AdminResponse(pub AdminError);
+
+impl From<AdminError> for AdminResponse {
+    fn from(e: AdminError) -> Self {
+        Self(e)
+    }
+}
+
+fn admin_status(e: &AdminError) -> StatusCode {
+    match e {
+        AdminError::InvalidToken => StatusCode::UNAUTHORIZED,
+        AdminError::NotFound => StatusCode::NOT_FOUND,
+        AdminError::Conflict(_) => StatusCode::CONFLICT,
+        AdminError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+        AdminError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        AdminError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+impl IntoResponse for AdminResponse {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if let AdminError::Unavailable(detail) = &e {
+            tracing::error!(%detail, "storage failure");
+        }
+        let mut r = json_error(admin_status(&e), json!({"error": e.code(), "error_description": e.description()}));
+        if e == AdminError::InvalidToken {
+            r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// A SCIM error (RFC 7644 §3.12), as a response: the Error message schema, `status` as a
+/// string, `scimType` where the RFC names one.
+pub struct ScimResponse(pub ScimError);
+
+impl From<ScimError> for ScimResponse {
+    fn from(e: ScimError) -> Self {
+        Self(e)
+    }
+}
+
+fn scim_status(e: &ScimError) -> StatusCode {
+    match e {
+        ScimError::Unauthorized => StatusCode::UNAUTHORIZED,
+        ScimError::NotFound => StatusCode::NOT_FOUND,
+        ScimError::Uniqueness(_) => StatusCode::CONFLICT,
+        ScimError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ScimError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        ScimError::InvalidFilter(_)
+        | ScimError::InvalidPath(_)
+        | ScimError::NoTarget(_)
+        | ScimError::InvalidValue(_)
+        | ScimError::Mutability(_)
+        | ScimError::InvalidSyntax(_) => StatusCode::BAD_REQUEST,
+    }
+}
+
+impl IntoResponse for ScimResponse {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if let ScimError::Unavailable(detail) = &e {
+            tracing::error!(%detail, "storage failure");
+        }
+        let status = scim_status(&e);
+        let mut body = json!({"schemas": [phonelogin_core::scim::ERROR], "status": status.as_u16().to_string(), "detail": e.detail()});
+        if let Some(t) = e.scim_type() {
+            body["scimType"] = t.into();
+        }
+        let mut r = json_error(status, body);
+        let h = r.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(SCIM_JSON));
+        if e == ScimError::Unauthorized {
+            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        r
+    }
+}
+
+/// The media type of SCIM messages.
+pub const SCIM_JSON: &str = "application/scim+json";
+
 /// A request body over the limit: `413` with the JSON error body (and `no-store`) that both
 /// the OAuth endpoints and the App API use.
 pub fn payload_too_large() -> Response {
@@ -198,5 +284,46 @@ mod tests {
         }
         let r = AppResponse(AppError::TooManyRequests { retry_after: 7 }).into_response();
         assert_eq!(r.headers()[header::RETRY_AFTER], "7");
+    }
+
+    #[test]
+    fn admin_errors_map_to_distinct_statuses() {
+        for (e, status) in [
+            (AdminError::InvalidToken, 401),
+            (AdminError::NotFound, 404),
+            (AdminError::Conflict("x"), 409),
+            (AdminError::InvalidRequest("x".into()), 400),
+            (AdminError::TooLarge, 413),
+            (AdminError::Unavailable("db".into()), 503),
+        ] {
+            assert_eq!(AdminResponse(e).into_response().status().as_u16(), status);
+        }
+    }
+
+    #[test]
+    fn scim_errors_carry_the_error_schema_status_and_scim_type() {
+        for (e, status, scim_type) in [
+            (ScimError::Unauthorized, 401, None),
+            (ScimError::NotFound, 404, None),
+            (ScimError::Uniqueness("x".into()), 409, Some("uniqueness")),
+            (ScimError::InvalidFilter("x".into()), 400, Some("invalidFilter")),
+            (ScimError::InvalidPath("x".into()), 400, Some("invalidPath")),
+            (ScimError::NoTarget("x".into()), 400, Some("noTarget")),
+            (ScimError::InvalidValue("x".into()), 400, Some("invalidValue")),
+            (ScimError::Mutability("x".into()), 400, Some("mutability")),
+            (ScimError::InvalidSyntax("x".into()), 400, Some("invalidSyntax")),
+            (ScimError::TooLarge, 413, None),
+            (ScimError::Unavailable("db down".into()), 503, None),
+        ] {
+            let r = ScimResponse(e).into_response();
+            assert_eq!(r.status().as_u16(), status);
+            assert_eq!(r.headers()[header::CONTENT_TYPE], SCIM_JSON);
+            let body = futures::executor::block_on(axum::body::to_bytes(r.into_body(), 4096)).unwrap();
+            let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(body["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
+            assert_eq!(body["status"], status.to_string());
+            assert_eq!(body["scimType"].as_str(), scim_type);
+            assert!(!body["detail"].as_str().unwrap().contains("db down"));
+        }
     }
 }

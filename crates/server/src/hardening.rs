@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::paths;
 
@@ -30,14 +30,21 @@ pub fn harden(router: Router) -> Router {
 pub async fn body_limit(req: Request, next: Next) -> Response {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    // SCIM answers in its own error format (RFC 7644 §3.12).
+    let too_large = if req.uri().path().starts_with(paths::SCIM) {
+        || crate::error::ScimResponse(phonelogin_core::scim::ScimError::TooLarge).into_response()
+    } else {
+        crate::error::payload_too_large
+    };
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return crate::error::payload_too_large();
+        return too_large();
     }
     let response = next.run(req).await;
-    let json =
-        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"application/scim+json")
+    });
     if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !json {
-        return crate::error::payload_too_large();
+        return too_large();
     }
     response
 }

@@ -1,5 +1,6 @@
 //! The HTTP face of phonelogin: the OpenID provider, the App API, the authenticator app and
 //! the demo merchant, on one axum router. Handlers are thin: extract, one core call, respond.
+pub mod admin;
 pub mod app_api;
 pub mod client_keys;
 pub mod delivery;
@@ -11,6 +12,7 @@ pub mod health;
 pub mod oidc;
 pub mod paths;
 pub mod retention;
+pub mod scim;
 pub mod serve;
 pub mod state;
 pub mod streams;
@@ -74,6 +76,9 @@ pub fn router(state: SharedState) -> Router {
         .route(paths::INTROSPECTION, post(oidc::introspection::handle))
         .route(paths::USERINFO, get(oidc::userinfo::handle).post(oidc::userinfo::handle))
         .nest(paths::APP_API, app_api)
+        // Operators (PRODUCT §13): the admin API and SCIM, behind an admin token.
+        .merge(admin::router(state.clone()))
+        .merge(scim::router(state.clone()))
         .route(paths::APP, get(web::app_index))
         .route("/app/{*path}", get(web::app_file))
         .route("/app", get(|| async { axum::response::Redirect::permanent(paths::APP) }))

@@ -15,3 +15,6 @@ pub const METRICS: &str = "/metrics";
 
 pub const APP: &str = "/app/";
 pub const APP_API: &str = "/app-api/v1";
+
+pub const ADMIN: &str = "/admin/v1";
+pub const SCIM: &str = "/scim/v2";

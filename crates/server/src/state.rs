@@ -32,6 +32,8 @@ pub struct AppState {
     pub streams: crate::streams::Streams,
     /// Take the client address from the left-most `X-Forwarded-For` (`--trust-proxy`).
     pub trust_proxy: bool,
+    /// A number without an account may enroll and open one (`--self-registration`, PRODUCT §13).
+    pub self_registration: bool,
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
@@ -65,6 +67,7 @@ impl AppState {
             outbox: crate::delivery::Outbox::default(),
             streams: crate::streams::Streams::default(),
             trust_proxy: false,
+            self_registration: false,
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
             clients: RwLock::default(),
@@ -98,6 +101,14 @@ impl AppState {
             cache.insert(client_id.to_owned(), (Instant::now(), c.clone()));
         }
         Ok(c)
+    }
+
+    /// Drops a cached registration after the admin API changed it, so this node sees the
+    /// change (and a rotated secret stops working) at once.
+    pub fn forget_client(&self, client_id: &str) {
+        if let Ok(mut cache) = self.clients.write() {
+            cache.remove(client_id);
+        }
     }
 }
 

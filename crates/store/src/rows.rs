@@ -9,7 +9,8 @@ use phonelogin_core::outbox::vapid::StoredVapidKey;
 use phonelogin_core::outbox::{Kind, Message};
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{
-    AccessToken, Consent, Enrollment, OutboxMessage, PushSubscription, StoreError, StoreResult, UserCodeAttempt,
+    AccessToken, AdminToken, AuditEntry, Consent, Enrollment, OutboxMessage, PushSubscription, ScimMeta, StoreError,
+    StoreResult, UserCodeAttempt,
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
@@ -249,6 +250,35 @@ pub(crate) fn stored_key(row: &impl Fields) -> StoreResult<StoredKey> {
         created_at: row.int("created_at")?,
         active: row.flag("active")?,
         retired_at: row.opt_int("retired_at")?,
+    })
+}
+
+pub(crate) const ADMIN_TOKEN_COLS: &str = "name, token_hash, created_at, revoked_at";
+
+pub(crate) fn admin_token(row: &impl Fields) -> StoreResult<AdminToken> {
+    Ok(AdminToken {
+        name: row.text("name")?,
+        token_hash: row.text("token_hash")?,
+        created_at: row.int("created_at")?,
+        revoked_at: row.opt_int("revoked_at")?,
+    })
+}
+
+pub(crate) fn admin_audit(row: &impl Fields) -> StoreResult<AuditEntry> {
+    Ok(AuditEntry {
+        id: row.int("id")?,
+        at: row.int("at")?,
+        actor: row.text("actor")?,
+        action: row.text("action")?,
+        status: row.int("status")?,
+    })
+}
+
+pub(crate) fn scim_meta(row: &impl Fields) -> StoreResult<ScimMeta> {
+    Ok(ScimMeta {
+        external_id: row.opt_text("external_id")?,
+        kept: row.opt_text("kept")?.map(|k| serde_json::from_str(&k)).transpose().map_err(err)?,
+        deleted_at: row.opt_int("deleted_at")?,
     })
 }
 

@@ -5,6 +5,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::AppError;
+use super::registration::{self, Profile};
 use crate::clock::UnixTime;
 use crate::crypto::{
     DerivedKeys, PinHasher, random_code, random_id, random_token, secret_matches, sha256_hex, valid_pin,
@@ -58,13 +59,17 @@ pub async fn start_enrollment(
     phone: &str,
     client_addr: &str,
     delivery: CodeDelivery<'_>,
+    self_registration: bool,
     now: UnixTime,
 ) -> Result<Started, AppError> {
     if matches!(delivery, CodeDelivery::Unavailable) {
         return Err(AppError::SmsUnavailable);
     }
     let phone_number = Msisdn::parse(phone).ok_or(AppError::InvalidPhoneNumber)?;
-    let user = store.user_by_phone(&phone_number).await?.filter(|u| u.active);
+    let known = store.user_by_phone(&phone_number).await?;
+    // With --self-registration a number without an account gets its code too (PRODUCT §13).
+    let registering = self_registration && known.is_none();
+    let user = known.filter(|u| u.active);
     // A code for a number without an account is made and counted like any other, but its
     // hash is of a code nobody is told, so verifying fails like a wrong code.
     let code = random_code(6);
@@ -80,8 +85,9 @@ pub async fn start_enrollment(
         used: false,
         voided: false,
     };
-    let sms: Vec<_> = match (delivery, &enrollment.user_id) {
-        (CodeDelivery::Sms(keys), Some(_)) => {
+    let sends = enrollment.user_id.is_some() || registering;
+    let sms: Vec<_> = match delivery {
+        CodeDelivery::Sms(keys) if sends => {
             vec![outbox::enrollment_sms(keys, &phone_number, &code, now, enrollment.expires_at)]
         }
         _ => Vec::new(),
@@ -89,19 +95,26 @@ pub async fn start_enrollment(
     if let Some(allowed_at) = store.start_enrollment_sending(&enrollment, &START_LIMITS, now, &sms).await? {
         return Err(AppError::TooManyRequests { retry_after: (allowed_at - now).max(1) });
     }
-    let code = enrollment.user_id.is_some().then_some(code);
+    let code = sends.then_some(code);
     Ok(Started { enrollment_id: enrollment.enrollment_id, phone_number, code })
 }
 
 /// Counts a guess (for the code and its number) before comparing it; the enrollment when the
 /// code is right. The guess that makes the number's tenth wrong one locks it.
-async fn guess(store: &dyn Store, enrollment_id: &str, code: &str, now: UnixTime) -> Result<Enrollment, AppError> {
+async fn guess(
+    store: &dyn Store,
+    enrollment_id: &str,
+    code: &str,
+    self_registration: bool,
+    now: UnixTime,
+) -> Result<Enrollment, AppError> {
     let (e, tries) = match store.count_code_try(enrollment_id, &CODE_GUARD, now).await? {
         CodeTry::Unknown => return Err(AppError::InvalidCode),
         CodeTry::Locked { until } => return Err(AppError::TooManyRequests { retry_after: (until - now).max(1) }),
         CodeTry::Counted { enrollment, tries } => (enrollment, tries),
     };
-    let usable = e.user_id.is_some() && !e.used && !e.voided && now < e.expires_at && e.attempts <= MAX_CODE_ATTEMPTS;
+    let owner = e.user_id.is_some() || registration::registers(store, &e, self_registration).await?;
+    let usable = owner && !e.used && !e.voided && now < e.expires_at && e.attempts <= MAX_CODE_ATTEMPTS;
     if usable && secret_matches(code, &e.code_hash) {
         return Ok(e);
     }
@@ -117,15 +130,17 @@ pub struct CheckInput {
 }
 
 /// Checks the code before the user chooses a PIN; a right code is not used up (nor counted).
+/// True when the number has no account yet: the app asks for the new user's profile.
 pub async fn check_code(
     store: &dyn Store,
     enrollment_id: &str,
     input: &CheckInput,
+    self_registration: bool,
     now: UnixTime,
-) -> Result<(), AppError> {
-    guess(store, enrollment_id, &input.code, now).await?;
+) -> Result<bool, AppError> {
+    let e = guess(store, enrollment_id, &input.code, self_registration, now).await?;
     store.right_code(enrollment_id, false).await?;
-    Ok(())
+    Ok(e.user_id.is_none())
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +151,9 @@ pub struct VerifyInput {
     pub app_version: String,
     /// The public JWK of the app's device key (EC P-256).
     pub device_public_key: Option<Value>,
+    /// A new user's name and claims, when self-registration opens the account.
+    #[serde(default)]
+    pub profile: Option<Profile>,
 }
 
 /// An enrolled device and its bearer token.
@@ -150,6 +168,7 @@ pub async fn verify_enrollment(
     pins: &PinHasher,
     enrollment_id: &str,
     input: &VerifyInput,
+    self_registration: bool,
     now: UnixTime,
 ) -> Result<Enrolled, AppError> {
     if !valid_pin(&input.pin) {
@@ -165,14 +184,31 @@ pub async fn verify_enrollment(
         .as_ref()
         .and_then(DevicePublicKey::from_jwk)
         .ok_or(AppError::InvalidRequest("device_public_key must be the public JWK of an EC P-256 key"))?;
-    let e = guess(store, enrollment_id, &input.code, now).await?;
-    let Some(user_id) = e.user_id else { return Err(AppError::InvalidCode) };
+    let e = guess(store, enrollment_id, &input.code, self_registration, now).await?;
+    let user_id = match &e.user_id {
+        Some(id) => id.clone(),
+        None => {
+            let profile = registration::check_profile(input.profile.as_ref(), now);
+            let profile = match profile {
+                Ok(p) => p,
+                Err(err) => {
+                    store.right_code(enrollment_id, false).await?;
+                    return Err(err);
+                }
+            };
+            if !store.right_code(enrollment_id, true).await? {
+                return Err(AppError::InvalidCode);
+            }
+            registration::register(store, &e.phone_number, profile, now).await?
+        }
+    };
+    let new_account = e.user_id.is_none();
     let taken: Vec<String> = store.devices(&user_id).await?.into_iter().map(|d| d.name).collect();
     if taken.len() as i64 >= MAX_DEVICES {
         store.right_code(enrollment_id, false).await?;
         return Err(AppError::TooManyDevices);
     }
-    if !store.right_code(enrollment_id, true).await? {
+    if !new_account && !store.right_code(enrollment_id, true).await? {
         return Err(AppError::InvalidCode);
     }
     let token = random_token();

@@ -6,6 +6,7 @@ mod devices;
 mod enrollment;
 mod lockout;
 mod push;
+mod registration;
 mod views;
 
 pub use consents::{ConsentView, consents, revoke};
@@ -17,6 +18,7 @@ pub use enrollment::{
 };
 pub use lockout::end_after_lock;
 pub use push::{SubscriptionInput, announce_device, subscribe, unsubscribe};
+pub use registration::Profile;
 pub use views::{LoginRequestView, Me, Merchant, ScopeView, build_view, me, open_requests, view};
 
 use crate::crypto::sha256_hex;

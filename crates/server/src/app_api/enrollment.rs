@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use phonelogin_core::app::{self, AppError, CheckInput, CodeDelivery, VerifyInput};
 use phonelogin_core::clock;
 use phonelogin_core::notify::Event;
@@ -30,7 +31,9 @@ pub async fn start(
         (false, true) => CodeDelivery::DevOnly,
         (false, false) => CodeDelivery::Unavailable,
     };
-    let started = app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, delivery, now).await?;
+    let started =
+        app::start_enrollment(s.store.as_ref(), input.phone_number.trim(), &addr, delivery, s.self_registration, now)
+            .await?;
     if let Some(code) = started.code {
         s.outbox.wake();
         if s.settings.dev {
@@ -51,14 +54,18 @@ pub async fn start(
     Ok(Json(json!({"enrollment_id": started.enrollment_id, "expires_in": app::ENROLLMENT_LIFETIME})))
 }
 
-/// Checks the code before the user chooses a PIN (the guess counts toward the limits).
+/// Checks the code before the user chooses a PIN (the guess counts toward the limits). With
+/// `--self-registration`, a right code for a number without an account answers
+/// `200 {"registration": true}`: the app then asks for the new user's name.
 pub async fn check(
     State(s): State<SharedState>,
     Path(id): Path<String>,
     AppJson(input): AppJson<CheckInput>,
-) -> Result<StatusCode, AppResponse> {
-    app::check_code(s.store.as_ref(), &id, &input, s.clock.now()).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Response, AppResponse> {
+    if app::check_code(s.store.as_ref(), &id, &input, s.self_registration, s.clock.now()).await? {
+        return Ok(Json(json!({"registration": true})).into_response());
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn verify(
@@ -66,7 +73,8 @@ pub async fn verify(
     Path(id): Path<String>,
     AppJson(input): AppJson<VerifyInput>,
 ) -> Result<Json<Value>, AppResponse> {
-    let enrolled = app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.clock.now()).await?;
+    let enrolled =
+        app::verify_enrollment(s.store.as_ref(), &s.keys.pin, &id, &input, s.self_registration, s.clock.now()).await?;
     let d = enrolled.device;
     if let Err(e) = app::announce_device(s.store.as_ref(), &s.keys, &d, s.clock.now()).await {
         tracing::warn!(error = %e, "cannot write the device_added push");

@@ -36,6 +36,7 @@ pub struct Options {
     /// `--sms-webhook` and its secret.
     pub sms_webhook: Option<(String, String)>,
     pub trust_proxy: bool,
+    pub self_registration: bool,
     pub limits: HttpLimits,
 }
 
@@ -48,6 +49,7 @@ impl Default for Options {
             max_pending: 3,
             alg: Alg::Rs256,
             trust_proxy: false,
+            self_registration: false,
             limits: HttpLimits::default(),
             sms_webhook: None,
         }
@@ -164,6 +166,7 @@ pub async fn spawn_with(o: Options) -> TestApp {
     };
     let mut state = phonelogin_server::single_node_state(store.clone(), clock.clone(), keys, settings, &url);
     Arc::get_mut(&mut state).unwrap().trust_proxy = o.trust_proxy;
+    Arc::get_mut(&mut state).unwrap().self_registration = o.self_registration;
     let mut delivery = phonelogin_server::delivery::DeliveryConfig::new(&url);
     delivery.poll_every = std::time::Duration::from_millis(20);
     delivery.vapid_subject = VAPID_SUBJECT.into();

@@ -1,5 +1,7 @@
 //! HTTP-level tests: each starts a server on a free port with a fresh database and speaks
 //! to it as a merchant or as the authenticator app would. Test names are spec clauses.
+mod admin;
+mod admin_devices;
 mod app_api;
 mod backchannel;
 mod client_auth;
@@ -24,6 +26,8 @@ mod receiver;
 mod redirect;
 mod resources;
 mod revocation;
+mod scim;
+mod self_registration;
 mod signed_request;
 mod sms;
 mod token;

@@ -1,5 +1,6 @@
 //! The PostgreSQL backend, for several server nodes sharing one database: a connection pool,
 //! embedded migrations, and READ COMMITTED transactions made race-free by row or advisory locks.
+mod admin;
 mod clients;
 mod consents;
 mod devices;
@@ -10,6 +11,7 @@ pub use events::PgEvents;
 mod keys;
 mod login_requests;
 mod outbox;
+mod provisioning;
 mod push;
 mod retention;
 mod tokens;
@@ -30,6 +32,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "revocation guards", include_str!("../../migrations/postgres/0002_revocation_guards.sql")),
     (3, "account security", include_str!("../../migrations/postgres/0003_account_security.sql")),
     (4, "fapi", include_str!("../../migrations/postgres/0004_fapi.sql")),
+    (5, "admin", include_str!("../../migrations/postgres/0005_admin.sql")),
     (6, "outbox", include_str!("../../migrations/postgres/0006_outbox.sql")),
 ];
 

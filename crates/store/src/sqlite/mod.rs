@@ -1,5 +1,6 @@
 //! The SQLite backend: one file, WAL mode, embedded migrations. Multi-statement changes run
 //! in `BEGIN IMMEDIATE` transactions so that concurrent writers queue instead of failing.
+mod admin;
 mod clients;
 mod consents;
 mod devices;
@@ -8,6 +9,7 @@ mod jtis;
 mod keys;
 mod login_requests;
 mod outbox;
+mod provisioning;
 mod push;
 mod retention;
 mod tokens;
@@ -29,6 +31,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
     (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
     (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
+    (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
     (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
 ];
 

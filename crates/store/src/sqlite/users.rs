@@ -3,10 +3,30 @@ use async_trait::async_trait;
 use phonelogin_core::model::User;
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::{StoreResult, UserStore};
+use sqlx::query::QueryScalar;
 
 use super::SqliteStore;
 use crate::err;
 use crate::rows::{USER_COLS as COLS, user};
+
+/// Binds a user's columns as the 1st…11th parameters: user_id, phone_number, given_name,
+/// family_name, email, email_verified, birthdate, nin, active, addresses, created_at.
+pub(super) fn bind_user<'q>(
+    q: QueryScalar<'q, sqlx::Sqlite, String, sqlx::sqlite::SqliteArguments>,
+    u: &'q User,
+) -> StoreResult<QueryScalar<'q, sqlx::Sqlite, String, sqlx::sqlite::SqliteArguments>> {
+    Ok(q.bind(&u.user_id)
+        .bind(u.phone_number.as_str())
+        .bind(&u.given_name)
+        .bind(&u.family_name)
+        .bind(&u.email)
+        .bind(u.email_verified)
+        .bind(&u.birthdate)
+        .bind(&u.nin)
+        .bind(u.active)
+        .bind(serde_json::to_string(&u.addresses).map_err(err)?)
+        .bind(u.created_at))
+}
 
 impl SqliteStore {
     async fn user_where(&self, clause: &'static str, value: &str) -> StoreResult<Option<User>> {
@@ -30,25 +50,17 @@ impl UserStore for SqliteStore {
     }
 
     async fn upsert_user(&self, u: &User) -> StoreResult<String> {
-        sqlx::query_scalar(
-            "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-             ON CONFLICT (phone_number) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
-               email = excluded.email, email_verified = excluded.email_verified, birthdate = excluded.birthdate,
-               nin = excluded.nin, active = excluded.active, addresses = excluded.addresses
-             RETURNING user_id",
-        )
-        .bind(&u.user_id)
-        .bind(u.phone_number.as_str())
-        .bind(&u.given_name)
-        .bind(&u.family_name)
-        .bind(&u.email)
-        .bind(u.email_verified)
-        .bind(&u.birthdate)
-        .bind(&u.nin)
-        .bind(u.active)
-        .bind(serde_json::to_string(&u.addresses).map_err(err)?)
-        .bind(u.created_at)
+        bind_user(
+            sqlx::query_scalar(
+                "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                 ON CONFLICT (phone_number) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+                   email = excluded.email, email_verified = excluded.email_verified, birthdate = excluded.birthdate,
+                   nin = excluded.nin, active = excluded.active, addresses = excluded.addresses
+                 RETURNING user_id",
+            ),
+            u,
+        )?
         .fetch_one(&self.writer)
         .await
         .map_err(err)

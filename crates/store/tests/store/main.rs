@@ -1,5 +1,6 @@
 //! The store test suite: every test is written once, as a generic function of `&dyn Store`,
 //! and instantiated for each backend (`sqlite::<name>`, `postgres::<name>`).
+mod admin;
 mod codes;
 mod consents;
 mod devices;
@@ -92,6 +93,10 @@ store_tests!(
     codes::racing_code_exchanges_redeem_once,
     keys::rotation_keeps_one_active_key_and_retires_the_old,
     keys::racing_rotations_leave_one_active_key,
+    admin::admin_token_names_are_unique_and_revocation_is_kept,
+    admin::audit_log_pages_by_increasing_id,
+    admin::racing_user_inserts_of_one_number_make_one_user,
+    admin::scim_meta_is_set_and_replaced,
     keys::each_algorithm_has_its_own_active_key,
     fapi::a_jti_is_used_once_until_it_expires,
     fapi::racing_uses_of_one_jti_have_one_winner,
