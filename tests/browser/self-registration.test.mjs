@@ -49,6 +49,10 @@ test('a new number enrolls with a name and then logs in at the POS', async () =>
   await page.getByTestId('enroll-pin').fill(PIN);
   await page.getByTestId('enroll-pin-repeat').fill(PIN);
   await page.getByTestId('enroll-pin-submit').click();
+  // Notifications: "Not now" (push.test.mjs covers allowing them).
+  await waitScreen(page, 'push-permission');
+  await page.getByTestId('push-later').click();
+  await page.getByTestId('push-continue').click();
   await waitScreen(page, 'home');
   await waitText(page, 'home-greeting', 'Grace');
   await streamUp(page);
