@@ -1,0 +1,100 @@
+//! Login requests: the pending limit, the poll, the transitions, redirect codes.
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::clock::UnixTime;
+use crate::delegated::DelegatedAnswers;
+use crate::login_request::LoginRequest;
+use crate::outbox::NewMessage;
+use crate::scope::ScopeSet;
+
+/// A request to persist, with the hash of its `auth_req_id`.
+#[derive(Debug, Clone)]
+pub struct NewLoginRequest {
+    pub request: LoginRequest,
+    pub auth_req_hash: String,
+    /// The push to the user's devices, written with the request.
+    pub push: Option<NewMessage>,
+    /// A ping-mode client's sealed ping, which the decision's transaction puts in the outbox.
+    pub ping_body: Option<Vec<u8>>,
+}
+
+/// The outcome of a conditional insert under the per-user pending limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Insert {
+    Inserted,
+    /// The user has `max_pending` undecided, unexpired requests; the earliest expires then.
+    LimitReached {
+        earliest_expiry: UnixTime,
+    },
+}
+
+/// A login request as a token poll saw it.
+#[derive(Debug, Clone)]
+pub struct Polled {
+    pub request: LoginRequest,
+    /// The poll came sooner than the interval of a pending request (the interval has grown).
+    pub too_soon: bool,
+}
+
+/// How the user approved: the code to hand out for the redirect flow, the consent to record,
+/// the delegated-consent answers.
+#[derive(Debug, Clone)]
+pub struct Approval {
+    pub code_hash: Option<String>,
+    pub code_expires_at: Option<UnixTime>,
+    pub consent: Option<ConsentGrant>,
+    pub delegated: Option<DelegatedAnswers>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConsentGrant {
+    pub sector: String,
+    pub client_id: String,
+    pub scopes: ScopeSet,
+}
+
+/// The outcome of exchanging a redirect-flow code.
+#[derive(Debug, Clone)]
+pub enum CodeExchange {
+    /// First use: the request is now redeemed.
+    Redeemed(Box<LoginRequest>),
+    /// The code was used before: tokens issued from it have been revoked.
+    Replayed,
+    /// Unknown, expired, or of another client.
+    Invalid,
+}
+
+#[async_trait]
+pub trait LoginRequestStore {
+    /// Inserts the request only if the user has fewer than `max_pending` undecided,
+    /// unexpired requests from this request's client at `now` — atomically, so racing inserts
+    /// cannot exceed it.
+    async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
+    -> StoreResult<Insert>;
+    /// The token poll, in one round trip: finds the request by `auth_req_id` hash and client,
+    /// records the poll, and when a pending request is polled sooner than its interval grows
+    /// the interval by `step`. `None` when unknown or of another client.
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        step: i64,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>>;
+    async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>>;
+    /// The user's pending, unexpired requests, newest first.
+    async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;
+    /// Pending → approved, with the consent and answers, in one transaction; false when the
+    /// request was no longer pending and unexpired (nothing changed). The request's prepared
+    /// ping (if any) goes into the outbox in the same transaction, as `outbox::ping_id`.
+    async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool>;
+    /// Pending → rejected, with the prepared ping as on approval; false when no longer
+    /// pending and unexpired.
+    async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
+    /// Approved → redeemed; false when not approved and unexpired (another poll won).
+    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
+    /// Exchanges a redirect-flow code of `client_id`; a replay revokes the tokens issued from
+    /// it, and that revocation commits.
+    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange>;
+}
