@@ -225,8 +225,12 @@ pub async fn import_client(
     if let Some(s) = generated {
         out.lines.push(format!("client {} secret: {s}", spec.client_id));
     }
-    client.delivery = delivery(keys, spec, existing.as_ref(), out)
+    let (settings, webhook_secret) = delivery(keys, spec, existing.as_ref())
         .map_err(|m| ImportError::Invalid(format!("client {}: {m}", spec.client_id)))?;
+    if let Some(s) = webhook_secret {
+        out.lines.push(format!("client {} webhook secret: {s}", spec.client_id));
+    }
+    client.delivery = settings;
     store.upsert_client(&client).await?;
     Ok(())
 }
@@ -289,13 +293,12 @@ pub fn client_record(
 }
 
 /// The webhook and CIBA delivery fields: URLs checked, the webhook secret sealed (kept from
-/// the existing registration, or generated and shown once).
-fn delivery(
+/// the existing registration, or generated: then also returned, to be shown once).
+pub fn delivery(
     keys: &DerivedKeys,
     spec: &ClientSpec,
     existing: Option<&Client>,
-    out: &mut Generated,
-) -> Result<ClientDelivery, String> {
+) -> Result<(ClientDelivery, Option<String>), String> {
     let absolute = |u: &str| (u.starts_with("https://") || u.starts_with("http://")) && !u.contains('#');
     if let Some(u) = spec.webhook_url.as_deref().filter(|u| !absolute(u)) {
         return Err(format!("webhook_url {u} must be an absolute http(s) URL"));
@@ -307,6 +310,7 @@ fn delivery(
     if spec.backchannel_token_delivery_mode == DeliveryMode::Ping && endpoint.is_none() {
         return Err("ping mode needs a backchannel_client_notification_endpoint".into());
     }
+    let mut generated = None;
     let webhook_secret = match (&spec.webhook_secret, &spec.webhook_url) {
         (Some(s), _) if s.is_empty() => return Err("webhook_secret must not be empty".into()),
         (Some(s), _) => Some(keys.seal(s.as_bytes())),
@@ -315,17 +319,19 @@ fn delivery(
             Some(kept) => Some(kept),
             None => {
                 let s = random_token();
-                out.lines.push(format!("client {} webhook secret: {s}", spec.client_id));
-                Some(keys.seal(s.as_bytes()))
+                let sealed = keys.seal(s.as_bytes());
+                generated = Some(s);
+                Some(sealed)
             }
         },
     };
-    Ok(ClientDelivery {
+    let settings = ClientDelivery {
         webhook_url: spec.webhook_url.clone(),
         webhook_secret,
         mode: spec.backchannel_token_delivery_mode,
         notification_endpoint: endpoint,
-    })
+    };
+    Ok((settings, generated))
 }
 
 pub async fn import_user(

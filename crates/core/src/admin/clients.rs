@@ -4,8 +4,9 @@ use serde_json::{Value, json};
 
 use super::AdminError;
 use crate::clock::UnixTime;
+use crate::crypto::DerivedKeys;
 use crate::crypto::{random_token, sha256_hex};
-use crate::fixtures::{ClientSpec, ImportError, client_record};
+use crate::fixtures::{ClientSpec, ImportError, client_record, delivery};
 use crate::model::{AuthMethod, Client};
 use crate::store::Store;
 
@@ -27,6 +28,9 @@ pub fn view(c: &Client) -> Value {
         "backchannel_user_code_parameter": c.security.user_code_required,
         "id_token_signed_response_alg": c.security.id_token_alg,
         "profile": c.security.profile,
+        "webhook_url": c.delivery.webhook_url,
+        "backchannel_token_delivery_mode": c.delivery.mode.as_str(),
+        "backchannel_client_notification_endpoint": c.delivery.notification_endpoint,
     })
 }
 
@@ -37,20 +41,36 @@ fn invalid(e: ImportError) -> AdminError {
     }
 }
 
-async fn save(store: &dyn Store, spec: &ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
-    // The delivery settings (webhook, ping) are set by fixtures and `client create` and kept here.
+/// The view of a saved client, with a webhook secret that was generated for it (shown once).
+fn with_webhook_secret(mut v: Value, generated: Option<String>) -> Value {
+    if let (Some(obj), Some(secret)) = (v.as_object_mut(), generated) {
+        obj.insert("webhook_secret".into(), secret.into());
+    }
+    v
+}
+
+async fn save(store: &dyn Store, keys: &DerivedKeys, spec: &ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+    // A PUT replaces the registration: the webhook secret alone is kept when not given.
     let existing = store.client(&spec.client_id).await?;
     let (mut client, _) = client_record(spec, existing.as_ref(), now).map_err(invalid)?;
-    client.delivery = existing.map(|e| e.delivery).unwrap_or_default();
+    let (settings, generated) = delivery(keys, spec, existing.as_ref()).map_err(AdminError::InvalidRequest)?;
+    client.delivery = settings;
     store.upsert_client(&client).await?;
     let saved = store.client(&spec.client_id).await?.ok_or(AdminError::NotFound)?;
-    Ok(view(&saved))
+    Ok(with_webhook_secret(view(&saved), generated))
 }
 
 /// Registers a new client; the view carries `client_secret` once, generated when not given
 /// (a `private_key_jwt` client has none).
-pub async fn create(store: &dyn Store, spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
-    let (client, generated) = client_record(&spec, None, now).map_err(invalid)?;
+pub async fn create(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    spec: ClientSpec,
+    now: UnixTime,
+) -> Result<Value, AdminError> {
+    let (mut client, generated) = client_record(&spec, None, now).map_err(invalid)?;
+    let (settings, webhook_secret) = delivery(keys, &spec, None).map_err(AdminError::InvalidRequest)?;
+    client.delivery = settings;
     if !store.insert_client(&client).await? {
         return Err(AdminError::Conflict("a client with this client_id exists"));
     }
@@ -60,16 +80,22 @@ pub async fn create(store: &dyn Store, spec: ClientSpec, now: UnixTime) -> Resul
     {
         obj.insert("client_secret".into(), secret.into());
     }
-    Ok(v)
+    Ok(with_webhook_secret(v, webhook_secret))
 }
 
 /// Replaces an existing client's registration; its secret stays unless one is given.
-pub async fn update(store: &dyn Store, client_id: &str, spec: ClientSpec, now: UnixTime) -> Result<Value, AdminError> {
+pub async fn update(
+    store: &dyn Store,
+    keys: &DerivedKeys,
+    client_id: &str,
+    spec: ClientSpec,
+    now: UnixTime,
+) -> Result<Value, AdminError> {
     if spec.client_id != client_id {
         return Err(AdminError::InvalidRequest("client_id in the body must be the client_id of the path".into()));
     }
     store.client(client_id).await?.ok_or(AdminError::NotFound)?;
-    save(store, &spec, now).await
+    save(store, keys, &spec, now).await
 }
 
 /// A new secret for the client, returned once; the old one stops working.

@@ -21,7 +21,7 @@ pub async fn list(State(s): State<SharedState>) -> Result<impl IntoResponse> {
 
 pub async fn create(State(s): State<SharedState>, AdminJson(spec): AdminJson<ClientSpec>) -> Result<impl IntoResponse> {
     let id = spec.client_id.clone();
-    let created = clients::create(s.store.as_ref(), spec, s.clock.now()).await?;
+    let created = clients::create(s.store.as_ref(), &s.keys, spec, s.clock.now()).await?;
     s.forget_client(&id);
     Ok((StatusCode::CREATED, Json(created)))
 }
@@ -36,7 +36,7 @@ pub async fn update(
     Path(id): Path<String>,
     AdminJson(spec): AdminJson<ClientSpec>,
 ) -> Result<impl IntoResponse> {
-    let updated = clients::update(s.store.as_ref(), &id, spec, s.clock.now()).await?;
+    let updated = clients::update(s.store.as_ref(), &s.keys, &id, spec, s.clock.now()).await?;
     s.forget_client(&id);
     Ok(Json(updated))
 }

@@ -88,6 +88,34 @@ async fn a_client_is_created_with_a_secret_shown_once_and_read_in_the_fixtures_s
 }
 
 #[tokio::test]
+async fn webhook_and_ping_settings_are_part_of_the_client_json() {
+    let app = spawn_app().await;
+    let token = admin_token(&app, "ops").await;
+    let mut spec = shop2();
+    spec["webhook_url"] = "https://two.example/hooks".into();
+    let (s, created) = body(call(&app, &token, Method::POST, "/admin/v1/clients", Some(spec)).await).await;
+    assert_eq!(s, 201, "{created}");
+    assert!(created["webhook_secret"].as_str().is_some_and(|w| w.len() >= 32), "generated, shown once: {created}");
+    let (_, shown) = body(call(&app, &token, Method::GET, "/admin/v1/clients/shop2", None).await).await;
+    assert_eq!(shown["webhook_url"], "https://two.example/hooks");
+    assert_eq!(shown["backchannel_token_delivery_mode"], "poll");
+    assert!(shown.get("webhook_secret").is_none(), "{shown}");
+
+    // Ping needs its endpoint; a PUT of what GET shows keeps the webhook and its secret.
+    let mut ping = shown.clone();
+    ping["backchannel_token_delivery_mode"] = "ping".into();
+    let r = call(&app, &token, Method::PUT, "/admin/v1/clients/shop2", Some(ping.clone())).await;
+    assert_eq!(r.status(), 400);
+    ping["backchannel_client_notification_endpoint"] = "https://two.example/ping".into();
+    let (s, updated) = body(call(&app, &token, Method::PUT, "/admin/v1/clients/shop2", Some(ping)).await).await;
+    assert_eq!(s, 200, "{updated}");
+    assert!(updated.get("webhook_secret").is_none(), "the secret was kept, not made again: {updated}");
+    let stored = app.store.client("shop2").await.unwrap().unwrap();
+    assert_eq!(stored.delivery.notification_endpoint.as_deref(), Some("https://two.example/ping"));
+    assert!(stored.delivery.webhook_secret.is_some());
+}
+
+#[tokio::test]
 async fn client_refusals_have_their_status_and_error() {
     let app = spawn_app().await;
     let token = admin_token(&app, "ops").await;
