@@ -3,11 +3,10 @@
 //! the token poll at one database round trip.
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
 
 use phonelogin_core::OAuthError;
 use phonelogin_core::backchannel::Settings;
-use phonelogin_core::clock::Clock;
+use phonelogin_core::clock::{Clock, UnixTime};
 use phonelogin_core::crypto::DerivedKeys;
 use phonelogin_core::grant::SigningKeys;
 use phonelogin_core::keys::{Alg, Signer};
@@ -16,8 +15,9 @@ use phonelogin_core::notify::Notifier;
 use phonelogin_core::store::{Store, StoreResult};
 
 /// How long a client registration or the active key is trusted before it is read again:
-/// changes made by the admin commands reach every node within this time.
-const CACHE_TTL: Duration = Duration::from_secs(5);
+/// changes made by the admin commands reach every node within this time. Measured on the
+/// server's clock, so that tests move it instead of waiting.
+const CACHE_TTL: i64 = 5;
 
 pub struct AppState {
     pub store: Arc<dyn Store>,
@@ -37,9 +37,9 @@ pub struct AppState {
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
-    clients: RwLock<HashMap<String, (Instant, Option<Client>)>>,
+    clients: RwLock<HashMap<String, (UnixTime, Option<Client>)>>,
     /// The active key of each algorithm, opened.
-    signers: RwLock<HashMap<Alg, (Instant, Arc<Signer>)>>,
+    signers: RwLock<HashMap<Alg, (UnixTime, Arc<Signer>)>>,
     /// Clients' key sets fetched from their `jwks_uri`.
     pub(crate) jwks_cache: crate::client_keys::JwksCache,
 }
@@ -80,11 +80,16 @@ impl AppState {
         format!("{}{path}", self.public_url)
     }
 
+    /// Whether a cache entry read at `at` is still trusted (a clock set back distrusts it).
+    fn fresh(&self, at: UnixTime) -> bool {
+        (0..CACHE_TTL).contains(&(self.clock.now() - at))
+    }
+
     /// A client registration, from the cache when fresh.
     pub async fn client(&self, client_id: &str) -> StoreResult<Option<Client>> {
         if let Ok(cache) = self.clients.read()
             && let Some((at, c)) = cache.get(client_id)
-            && at.elapsed() < CACHE_TTL
+            && self.fresh(*at)
         {
             return Ok(c.clone());
         }
@@ -98,7 +103,7 @@ impl AppState {
             if cache.len() > 10_000 {
                 cache.clear();
             }
-            cache.insert(client_id.to_owned(), (Instant::now(), c.clone()));
+            cache.insert(client_id.to_owned(), (self.clock.now(), c.clone()));
         }
         Ok(c)
     }
@@ -118,7 +123,7 @@ impl SigningKeys for AppState {
     async fn active(&self, alg: Alg) -> Result<Arc<Signer>, OAuthError> {
         if let Ok(s) = self.signers.read()
             && let Some((at, signer)) = s.get(&alg)
-            && at.elapsed() < CACHE_TTL
+            && self.fresh(*at)
         {
             return Ok(signer.clone());
         }
@@ -135,7 +140,7 @@ impl SigningKeys for AppState {
             })?),
         };
         if let Ok(mut s) = self.signers.write() {
-            s.insert(alg, (Instant::now(), signer.clone()));
+            s.insert(alg, (self.clock.now(), signer.clone()));
         }
         Ok(signer)
     }

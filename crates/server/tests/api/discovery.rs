@@ -78,3 +78,43 @@ async fn health_readiness_and_metrics_answer() {
     let r = app.http.get(app.url("/no/such/path")).send().await.unwrap();
     assert_eq!(body(r).await.1["error"], "not_found");
 }
+
+/// The value of one series in Prometheus text (0 when absent): `series` is the name with its
+/// labels as rendered, e.g. `x_total{path="/p",status="200"}`.
+fn sample(metrics: &str, series: &str) -> f64 {
+    metrics.lines().find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.trim().parse().ok()).unwrap_or(0.0)
+}
+
+async fn metrics(app: &TestApp) -> String {
+    let r = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_login_moves_the_counters_and_the_latency_histogram() {
+    let app = spawn_app().await;
+    // The recorder is shared by every server of this test process: other tests only add.
+    let token = r#"path="/access-management-1.0/access/oauth2/token""#;
+    let series = [
+        "phonelogin_login_requests_total".to_owned(),
+        "phonelogin_logins_approved_total".to_owned(),
+        "phonelogin_tokens_issued_total".to_owned(),
+        format!(r#"phonelogin_http_requests_total{{{token},status="200"}}"#),
+        format!(r#"phonelogin_http_requests_total{{{token},status="400"}}"#),
+        format!("phonelogin_http_request_seconds_count{{{token}}}"),
+    ];
+    let before = metrics(&app).await;
+    let id = app.start(SHOP, ADA, "openid").await;
+    assert_error(app.poll(SHOP, &id).await, 400, "authorization_pending").await;
+    let rid = app.newest_request(ADA_DEVICE).await;
+    assert_eq!(app.approve(ADA_DEVICE, &rid, "1234").await.status(), 200);
+    app.clock.advance(5);
+    assert_eq!(app.poll(SHOP, &id).await.status(), 200);
+    let after = metrics(&app).await;
+    for (series, least) in series.iter().zip([1.0, 1.0, 1.0, 1.0, 1.0, 2.0]) {
+        let moved = sample(&after, series) - sample(&before, series);
+        assert!(moved >= least, "{series} moved by {moved}, expected at least {least}:\n{after}");
+    }
+    assert!(after.contains("# TYPE phonelogin_http_request_seconds summary"), "{after}");
+}

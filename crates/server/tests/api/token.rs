@@ -225,3 +225,32 @@ async fn after_key_rotation_the_new_key_signs_and_the_old_stays_published() {
     // The other algorithms' keys were not rotated.
     assert_eq!(kids.len(), 3, "{kids:?}");
 }
+
+#[tokio::test]
+async fn a_login_after_key_rotation_is_signed_by_the_new_key_once_the_cache_runs_out() {
+    let app = spawn_app().await;
+    let before = app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid").await;
+    let old_kid = decode_header(before["id_token"].as_str().unwrap()).unwrap().kid.unwrap();
+    let new =
+        phonelogin_core::keys::StoredKey::generate(phonelogin_core::keys::Alg::Rs256, &secret().keys(), START).unwrap();
+    app.store.rotate_in(&new, START).await.unwrap();
+    // Every node reads the active key again within 5 s of the server's clock.
+    app.clock.advance(5);
+    let after = app.login(SHOP, ADA, ADA_DEVICE, "1234", "openid").await;
+    let id_token = after["id_token"].as_str().unwrap();
+    let kid = decode_header(id_token).unwrap().kid.unwrap();
+    assert_eq!(kid, new.kid, "signed by {kid}, not by the new key (old: {old_kid})");
+    verify_id_token(&app, id_token, "shop").await;
+}
+
+#[tokio::test]
+async fn a_client_removed_from_the_database_stops_working_once_the_cache_runs_out() {
+    let app = spawn_app().await;
+    let id = app.start(SHOP, ADA, "openid").await;
+    assert!(app.store.delete_client(SHOP.0).await.unwrap());
+    // Removed behind the server's back (another node's admin API): every node sees it within 5 s.
+    app.clock.advance(5);
+    let r = app.poll(SHOP, &id).await;
+    assert_eq!(r.status(), 401);
+    assert_eq!(body(r).await.1["error"], "invalid_client");
+}

@@ -1,8 +1,9 @@
 //! Admin tokens, the audit log and SCIM provisioning records (PRODUCT §13).
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::store::{AdminToken, AuditEntry, ScimMeta, Store};
 
-use crate::helpers::{NOW, exactly_one, user};
+use crate::helpers::{NOW, exactly_one, race, user};
 
 fn token(name: &str, hash: &str) -> AdminToken {
     AdminToken { name: name.into(), token_hash: hash.into(), created_at: NOW, revoked_at: None }
@@ -36,10 +37,10 @@ pub async fn audit_log_pages_by_increasing_id(store: &dyn Store) {
     assert!(store.audit_log(rest[2].id, 10).await.unwrap().is_empty());
 }
 
-pub async fn racing_user_inserts_of_one_number_make_one_user(store: &dyn Store) {
-    let users: Vec<_> = (0..6).map(|n| user(&format!("u-{n}"), "4799999999")).collect();
-    let wins: Vec<bool> =
-        join_all(users.iter().map(|u| store.insert_user(u))).await.into_iter().map(|r| r.unwrap()).collect();
+pub async fn racing_user_inserts_of_one_number_make_one_user(store: &Arc<dyn Store>) {
+    let wins =
+        race(store, 6, |s, n| async move { s.insert_user(&user(&format!("u-{n}"), "4799999999")).await.unwrap() })
+            .await;
     assert!(exactly_one(&wins), "{wins:?}");
     assert_eq!(store.users().await.unwrap().len(), 1);
 }

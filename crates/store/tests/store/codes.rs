@@ -1,11 +1,12 @@
 //! The redirect-flow code: single use, bound to its client, valid until `code_expires_at`;
 //! a replay revokes the tokens issued from it, and that revocation commits.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::login_request::Status;
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{AccessToken, CodeExchange, Store};
 
-use crate::helpers::{CLIENT, NOW, ROUNDS, USER, approval_with_code, insert, login};
+use crate::helpers::{CLIENT, NOW, ROUNDS, USER, approval_with_code, insert, login, race};
 
 /// A login approved at `NOW` with code `code-<id>`, valid until `NOW + 60`.
 async fn approved_with_code(store: &dyn Store, id: &str) {
@@ -71,12 +72,16 @@ pub async fn expired_unknown_or_other_clients_code_is_invalid(store: &dyn Store)
     assert!(matches!(exchange(store, "code-r-1", CLIENT, NOW + 59).await, CodeExchange::Redeemed(_)));
 }
 
-pub async fn racing_code_exchanges_redeem_once(store: &dyn Store) {
+pub async fn racing_code_exchanges_redeem_once(store: &Arc<dyn Store>) {
     for round in 0..ROUNDS {
         let id = format!("r-{round}");
-        approved_with_code(store, &id).await;
+        approved_with_code(store.as_ref(), &id).await;
         let code = format!("code-{id}");
-        let outcomes = join_all((0..6).map(|_| store.exchange_code(&code, CLIENT, NOW))).await;
+        let outcomes = race(store, 6, |s, _| {
+            let code = code.clone();
+            async move { s.exchange_code(&code, CLIENT, NOW).await }
+        })
+        .await;
         let redeemed = outcomes.iter().filter(|o| matches!(o, Ok(CodeExchange::Redeemed(_)))).count();
         let replayed = outcomes.iter().filter(|o| matches!(o, Ok(CodeExchange::Replayed))).count();
         assert_eq!((redeemed, replayed), (1, 5), "round {round}: one redeems, the rest are replays");

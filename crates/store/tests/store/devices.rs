@@ -1,10 +1,11 @@
 //! Devices: lookup by token hash, upsert by (user, name), the limited insert of an enrolled
 //! device, the PIN attempt count that is checked before a PIN is compared, removal, unlock.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::model::Device;
 use phonelogin_core::store::Store;
 
-use crate::helpers::{NOW, ROUNDS, USER, device, with_user};
+use crate::helpers::{NOW, ROUNDS, USER, device, race, with_user};
 
 pub async fn device_is_found_by_token_hash(store: &dyn Store) {
     with_user(store).await;
@@ -74,29 +75,35 @@ pub async fn right_pin_resets_the_count_and_stores_an_upgraded_verifier(store: &
     assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), Some(1), "counting starts again");
 }
 
-pub async fn racing_pin_tries_never_pass_the_limit(store: &dyn Store) {
-    with_user(store).await;
+pub async fn racing_pin_tries_never_pass_the_limit(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
     for round in 0..ROUNDS {
         let id = format!("d-{round}");
         store.upsert_device(&device(&id, USER, &format!("phone {round}"), &format!("token-{round}"))).await.unwrap();
-        let tries = join_all((0..20).map(|_| store.count_pin_try(&id, 5))).await;
+        let tries = race(store, 20, |s, _| {
+            let id = id.clone();
+            async move { s.count_pin_try(&id, 5).await }
+        })
+        .await;
         let mut counted: Vec<i64> = tries.into_iter().filter_map(|t| t.unwrap()).collect();
         counted.sort();
         assert_eq!(counted, [1, 2, 3, 4, 5], "round {round}: only five of twenty tries are compared");
     }
 }
 
-pub async fn enrolled_devices_are_limited_per_user_even_when_racing(store: &dyn Store) {
-    with_user(store).await;
-    let inserts = join_all((0..8).map(|n| {
+pub async fn enrolled_devices_are_limited_per_user_even_when_racing(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
+    let inserts = race(store, 8, |s, n| {
         let d = device(&format!("d-{n}"), USER, &format!("phone {n}"), &format!("token-{n}"));
-        async move { store.insert_device(&d, 5).await.unwrap() }
-    }))
+        async move { s.insert_device(&d, 5).await.unwrap() }
+    })
     .await;
     assert_eq!(inserts.iter().filter(|i| **i).count(), 5, "{inserts:?}");
     assert_eq!(store.devices(USER).await.unwrap().len(), 5);
-    let same_name = device("d-x", USER, "phone 0", "token-x");
-    store.delete_device("d-1").await.unwrap();
+    // Which five won is up to the race: free a place, then reuse a winner's name.
+    let won: Vec<usize> = (0..8).filter(|n| inserts[*n]).collect();
+    store.delete_device(&format!("d-{}", won[0])).await.unwrap();
+    let same_name = device("d-x", USER, &format!("phone {}", won[1]), "token-x");
     assert!(!store.insert_device(&same_name, 5).await.unwrap(), "a taken name is not inserted");
 }
 

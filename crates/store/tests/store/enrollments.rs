@@ -1,9 +1,11 @@
 //! Enrollments: starts under the per-number and per-address limits, a new code voiding older
 //! ones, guesses counted per code and per number before comparing, the lock; the dev outbox.
+use std::sync::Arc;
+
 use futures::future::join_all;
 use phonelogin_core::store::{CodeGuard, CodeTry, Enrollment, LimitKey, OutboxMessage, RateLimit, Store};
 
-use crate::helpers::{NOW, ROUNDS, USER, exactly_one, with_user};
+use crate::helpers::{NOW, ROUNDS, USER, exactly_one, race, with_user};
 
 const PHONE: &str = "4712345678";
 const LIMITS: [RateLimit; 2] = [
@@ -62,14 +64,14 @@ pub async fn starts_are_limited_per_address_across_numbers(store: &dyn Store) {
     assert_eq!(store.start_enrollment(&elsewhere, &LIMITS, NOW + 1).await.unwrap(), None);
 }
 
-pub async fn racing_starts_never_exceed_the_limit(store: &dyn Store) {
-    with_user(store).await;
+pub async fn racing_starts_never_exceed_the_limit(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
     for round in 0..ROUNDS as i64 {
         let at = NOW + round * 1000;
-        let starts = join_all((0..8).map(|n| {
+        let starts = race(store, 8, |s, n| {
             let e = enrollment(&format!("r-{round}-{n}"), at);
-            async move { store.start_enrollment(&e, &LIMITS[..1], at).await.unwrap() }
-        }))
+            async move { s.start_enrollment(&e, &LIMITS[..1], at).await.unwrap() }
+        })
         .await;
         assert_eq!(starts.iter().filter(|s| s.is_none()).count(), 3, "round {round}: {starts:?}");
     }
@@ -134,21 +136,24 @@ pub async fn the_number_locks_after_its_guesses_and_unlocks(store: &dyn Store) {
     assert!(!store.unlock_enrollment_number("4799999999").await.unwrap());
 }
 
-pub async fn racing_guesses_never_pass_the_number_guard(store: &dyn Store) {
-    with_user(store).await;
+pub async fn racing_guesses_never_pass_the_number_guard(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
     store.start_enrollment(&enrollment("e-1", NOW), &[], NOW).await.unwrap();
-    let tries = join_all((0..40).map(|_| store.count_code_try("e-1", &GUARD, NOW))).await;
+    let tries = race(store, 40, |s, _| async move { s.count_code_try("e-1", &GUARD, NOW).await }).await;
     let counted = tries.into_iter().filter(|t| matches!(t, Ok(CodeTry::Counted { .. }))).count();
     assert_eq!(counted, 10, "only ten guesses a day reach the comparison");
 }
 
-pub async fn enrollment_is_consumed_once(store: &dyn Store) {
-    with_user(store).await;
+pub async fn enrollment_is_consumed_once(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
     for round in 0..ROUNDS as i64 {
         let id = format!("e-{round}");
         store.start_enrollment(&enrollment(&id, NOW + round * 1000), &[], NOW).await.unwrap();
-        let wins: Vec<bool> =
-            join_all((0..5).map(|_| store.right_code(&id, true))).await.into_iter().map(Result::unwrap).collect();
+        let wins = race(store, 5, |s, _| {
+            let id = id.clone();
+            async move { s.right_code(&id, true).await.unwrap() }
+        })
+        .await;
         assert!(exactly_one(&wins), "round {round}: {wins:?}");
     }
     assert!(!store.right_code("e-1", true).await.unwrap());

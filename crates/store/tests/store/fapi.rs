@@ -1,12 +1,13 @@
 //! Spec §12 in the store: single-use JWT ids, user codes with their lock, token revocation,
 //! and the client's security settings.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::keys::Alg;
 use phonelogin_core::model::Profile;
 use phonelogin_core::scope::ScopeSet;
 use phonelogin_core::store::{AccessToken, Store, UserCodeAttempt};
 
-use crate::helpers::{NOW, client, user};
+use crate::helpers::{NOW, client, race, user};
 
 pub async fn a_jti_is_used_once_until_it_expires(store: &dyn Store) {
     assert!(store.use_jti("c", "j1", NOW + 60, NOW).await.unwrap());
@@ -15,8 +16,8 @@ pub async fn a_jti_is_used_once_until_it_expires(store: &dyn Store) {
     assert!(store.use_jti("c", "j1", NOW + 200, NOW + 60).await.unwrap(), "expired entries may be reused");
 }
 
-pub async fn racing_uses_of_one_jti_have_one_winner(store: &dyn Store) {
-    let uses = join_all((0..16).map(|_| store.use_jti("c", "race", NOW + 60, NOW))).await;
+pub async fn racing_uses_of_one_jti_have_one_winner(store: &Arc<dyn Store>) {
+    let uses = race(store, 16, |s, _| async move { s.use_jti("c", "race", NOW + 60, NOW).await }).await;
     assert_eq!(uses.into_iter().filter(|u| *u.as_ref().unwrap()).count(), 1);
 }
 
@@ -41,10 +42,14 @@ pub async fn user_code_attempts_are_counted_and_lock(store: &dyn Store) {
     assert_eq!(reset, UserCodeAttempt::Check { hash: "hash".into(), attempt: 1 });
 }
 
-pub async fn racing_user_code_attempts_never_exceed_the_limit(store: &dyn Store) {
+pub async fn racing_user_code_attempts_never_exceed_the_limit(store: &Arc<dyn Store>) {
     let id = store.upsert_user(&user("u-1", "4712345678")).await.unwrap();
     store.set_user_code(&id, "hash").await.unwrap();
-    let attempts = join_all((0..20).map(|_| store.begin_user_code_attempt(&id, 5, NOW))).await;
+    let attempts = race(store, 20, |s, _| {
+        let id = id.clone();
+        async move { s.begin_user_code_attempt(&id, 5, NOW).await }
+    })
+    .await;
     let checks = attempts.iter().filter(|a| matches!(a, Ok(UserCodeAttempt::Check { .. }))).count();
     assert_eq!(checks, 5);
 }

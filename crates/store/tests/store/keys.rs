@@ -1,10 +1,11 @@
 //! Signing-key rotation: the new key becomes the one active key, the old one is retired at
 //! that time, also when rotations race.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::keys::{Alg, StoredKey};
 use phonelogin_core::store::Store;
 
-use crate::helpers::{NOW, ROUNDS};
+use crate::helpers::{NOW, ROUNDS, race};
 
 fn key(kid: &str, created_at: i64) -> StoredKey {
     key_of(Alg::Es256, kid, created_at)
@@ -36,13 +37,14 @@ pub async fn rotation_keeps_one_active_key_and_retires_the_old(store: &dyn Store
     );
 }
 
-pub async fn racing_rotations_leave_one_active_key(store: &dyn Store) {
+pub async fn racing_rotations_leave_one_active_key(store: &Arc<dyn Store>) {
     store.rotate_in(&key("k-0", NOW), NOW).await.unwrap();
     for round in 0..ROUNDS {
-        let keys: Vec<StoredKey> = (0..6).map(|n| key(&format!("k-{round}-{n}"), NOW + 1)).collect();
-        for rotated in join_all(keys.iter().map(|k| store.rotate_in(k, NOW + 1))).await {
-            rotated.unwrap();
-        }
+        race(store, 6, |s, n| {
+            let k = key(&format!("k-{round}-{n}"), NOW + 1);
+            async move { s.rotate_in(&k, NOW + 1).await.unwrap() }
+        })
+        .await;
         let stored = store.signing_keys().await.unwrap();
         assert_eq!(stored.len(), 1 + 6 * (round + 1));
         assert_eq!(stored.iter().filter(|k| k.active).count(), 1, "round {round}: exactly one active");

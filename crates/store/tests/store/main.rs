@@ -15,15 +15,17 @@ mod records;
 mod transitions;
 
 /// Instantiates the listed tests for one backend: a module named after it whose tests open
-/// a fresh database with `TestDb::<backend>()`.
+/// a fresh database with `TestDb::<backend>()`. A test takes `&dyn Store`, or
+/// `&Arc<dyn Store>` when it races calls on tasks of their own (`helpers::race`).
 macro_rules! instantiate {
     ($backend:ident: $($module:ident::$test:ident),+ $(,)?) => {
         mod $backend {
             $(
-                #[tokio::test]
+                // Several worker threads: the racing tests' calls run truly at once.
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $test() {
-                    let Some(db) = crate::helpers::TestDb::$backend().await else { return };
-                    crate::$module::$test(db.store()).await;
+                    let db = crate::helpers::TestDb::$backend().await;
+                    crate::$module::$test(crate::helpers::StoreArg::arg(db.store())).await;
                     db.finish().await;
                 }
             )+
@@ -163,7 +165,7 @@ async fn sqlite_processes_opening_a_new_file_together_migrate_once() {
 /// sqlx's PostgreSQL migrator holds an advisory lock while it migrates.
 #[tokio::test]
 async fn postgres_nodes_starting_together_migrate_once() {
-    let Some(db) = helpers::PgDatabase::create().await else { return };
+    let db = helpers::PgDatabase::create().await;
     open_together(&db.url).await;
     db.drop().await;
 }

@@ -1,13 +1,13 @@
 //! The outbox: messages written with their cause, claimed by one worker at a time, retried,
 //! ended; push subscriptions and the one VAPID key.
 use std::collections::HashSet;
+use std::sync::Arc;
 
-use futures::future::join_all;
 use phonelogin_core::outbox::vapid::StoredVapidKey;
 use phonelogin_core::outbox::{Kind, NewMessage, Target, ping_id};
 use phonelogin_core::store::{Approval, NewLoginRequest, PushSubscription, Store};
 
-use crate::helpers::{CLIENT, NOW, USER, client, device, insert, login, with_user};
+use crate::helpers::{CLIENT, NOW, USER, client, device, insert, login, race, with_user};
 
 fn message(id: &str, target: Target) -> NewMessage {
     let kind = match target {
@@ -78,10 +78,10 @@ pub async fn a_restart_makes_waiting_messages_due_at_once(store: &dyn Store) {
     assert_eq!(ids(&store.claim_messages(NOW + 1, 30, 10).await.unwrap()), ["m-1"]);
 }
 
-pub async fn racing_claims_hand_each_message_to_one_worker(store: &dyn Store) {
+pub async fn racing_claims_hand_each_message_to_one_worker(store: &Arc<dyn Store>) {
     let messages: Vec<NewMessage> = (0..40).map(|i| message(&format!("m-{i:02}"), Target::SmsSender)).collect();
     store.enqueue_messages(&messages).await.unwrap();
-    let claims = join_all((0..8).map(|_| store.claim_messages(NOW, 30, 10))).await;
+    let claims = race(store, 8, |s, _| async move { s.claim_messages(NOW, 30, 10).await }).await;
     let mut seen = HashSet::new();
     for claim in claims {
         for m in claim.unwrap() {
@@ -157,10 +157,14 @@ pub async fn push_subscription_is_one_per_device_and_goes_with_it(store: &dyn St
     assert_eq!(store.push_subscription("d-1").await.unwrap(), None);
 }
 
-pub async fn racing_nodes_agree_on_one_vapid_key(store: &dyn Store) {
+pub async fn racing_nodes_agree_on_one_vapid_key(store: &Arc<dyn Store>) {
     let candidates: Vec<StoredVapidKey> =
         (0..6).map(|i| StoredVapidKey { private_sealed: vec![i], public_key: format!("public-{i}") }).collect();
-    let stored = join_all(candidates.iter().map(|c| store.vapid_key(c, NOW))).await;
+    let stored = race(store, 6, |s, i| {
+        let c = candidates[i].clone();
+        async move { s.vapid_key(&c, NOW).await }
+    })
+    .await;
     let first = stored[0].as_ref().unwrap().clone();
     assert!(stored.iter().all(|s| s.as_ref().unwrap() == &first));
     assert!(candidates.contains(&first));

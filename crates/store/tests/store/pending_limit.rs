@@ -1,10 +1,11 @@
 //! The per-user-and-client pending limit of the conditional insert, and reading requests back.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::delegated::{DelegatedAnswers, Language};
 use phonelogin_core::login_request::{Flow, Status};
 use phonelogin_core::store::{Approval, Insert, Store};
 
-use crate::helpers::{NOW, ROUNDS, USER, approval, insert, login};
+use crate::helpers::{NOW, ROUNDS, USER, approval, insert, login, race};
 
 pub async fn insert_at_the_limit_reports_earliest_expiry(store: &dyn Store) {
     for (id, expires_in) in [("r-1", 300), ("r-2", 120), ("r-3", 600)] {
@@ -46,17 +47,15 @@ pub async fn the_limit_counts_per_client(store: &dyn Store) {
     assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 600 });
 }
 
-pub async fn racing_inserts_never_exceed_the_limit(store: &dyn Store) {
+pub async fn racing_inserts_never_exceed_the_limit(store: &Arc<dyn Store>) {
     for round in 0..ROUNDS {
         let user = format!("u-{round}");
-        let requests: Vec<_> = (0..16)
-            .map(|n| {
-                let mut new = login(&format!("r-{round}-{n}"));
-                new.request.user_id = user.clone();
-                new
-            })
-            .collect();
-        let outcomes = join_all(requests.iter().map(|new| store.insert_login_request(new, 3, NOW))).await;
+        let outcomes = race(store, 16, |s, n| {
+            let mut new = login(&format!("r-{round}-{n}"));
+            new.request.user_id = user.clone();
+            async move { s.insert_login_request(&new, 3, NOW).await }
+        })
+        .await;
         let inserted = outcomes.into_iter().filter(|o| *o.as_ref().unwrap() == Insert::Inserted).count();
         assert_eq!(inserted, 3, "round {round}");
         assert_eq!(store.open_login_requests(&user, NOW).await.unwrap().len(), 3, "round {round}");

@@ -1,9 +1,10 @@
 //! The token poll's bookkeeping: `too_soon` and the growing interval only for a pending,
 //! unexpired request polled sooner than its interval.
-use futures::future::join_all;
+use std::sync::Arc;
+
 use phonelogin_core::store::{Polled, Store};
 
-use crate::helpers::{CLIENT, NOW, ROUNDS, approval, insert, login};
+use crate::helpers::{CLIENT, NOW, ROUNDS, approval, insert, login, race};
 
 const STEP: i64 = 5;
 
@@ -61,13 +62,17 @@ pub async fn poll_of_unknown_hash_or_other_client_is_none(store: &dyn Store) {
     assert!(!poll(store, NOW).await.too_soon, "another client's poll was not recorded");
 }
 
-pub async fn racing_early_polls_each_grow_interval(store: &dyn Store) {
+pub async fn racing_early_polls_each_grow_interval(store: &Arc<dyn Store>) {
     for round in 0..ROUNDS {
         let id = format!("r-{round}");
-        insert(store, login(&id)).await;
+        insert(store.as_ref(), login(&id)).await;
         let hash = format!("hash-{id}");
         store.poll_login_request(&hash, CLIENT, STEP, NOW).await.unwrap();
-        let polls = join_all((0..6).map(|_| store.poll_login_request(&hash, CLIENT, STEP, NOW + 1))).await;
+        let polls = race(store, 6, |s, _| {
+            let hash = hash.clone();
+            async move { s.poll_login_request(&hash, CLIENT, STEP, NOW + 1).await }
+        })
+        .await;
         assert!(polls.into_iter().all(|p| p.unwrap().unwrap().too_soon), "round {round}");
         let interval = store.login_request(&id).await.unwrap().unwrap().interval;
         assert_eq!(interval, 5 + 6 * STEP, "round {round}: every early poll counted");

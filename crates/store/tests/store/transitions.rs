@@ -1,10 +1,11 @@
 //! Approve, reject and redeem: each a conditional transition that reports whether it won,
 //! also when several race.
-use futures::future::join_all;
 use phonelogin_core::login_request::Status;
+use std::sync::Arc;
+
 use phonelogin_core::store::Store;
 
-use crate::helpers::{NOW, ROUNDS, approval, exactly_one, insert, login};
+use crate::helpers::{NOW, ROUNDS, approval, exactly_one, insert, login, race};
 
 async fn status(store: &dyn Store, id: &str) -> Status {
     store.login_request(id).await.unwrap().unwrap().status
@@ -54,42 +55,49 @@ pub async fn redeem_only_approved_unexpired_once(store: &dyn Store) {
     assert_eq!(status(store, "r-2").await, Status::Approved);
 }
 
-pub async fn concurrent_approvals_exactly_one_wins(store: &dyn Store) {
-    let approval = approval();
+pub async fn concurrent_approvals_exactly_one_wins(store: &Arc<dyn Store>) {
     for round in 0..ROUNDS {
-        let id = insert(store, login(&format!("r-{round}"))).await;
-        let wins: Vec<bool> = join_all((0..10).map(|_| store.approve_login_request(&id, &approval, NOW)))
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let id = insert(store.as_ref(), login(&format!("r-{round}"))).await;
+        let wins = race(store, 10, |s, _| {
+            let id = id.clone();
+            async move { s.approve_login_request(&id, &approval(), NOW).await.unwrap() }
+        })
+        .await;
         assert!(exactly_one(&wins), "round {round}: {wins:?}");
     }
 }
 
-pub async fn approve_racing_reject_exactly_one_wins(store: &dyn Store) {
+pub async fn approve_racing_reject_exactly_one_wins(store: &Arc<dyn Store>) {
     for round in 0..2 * ROUNDS {
         let id = format!("r-{round}");
-        insert(store, login(&id)).await;
-        let approval = approval();
-        let (approved, rejected) =
-            futures::join!(store.approve_login_request(&id, &approval, NOW), store.reject_login_request(&id, NOW));
-        let (approved, rejected) = (approved.unwrap(), rejected.unwrap());
+        insert(store.as_ref(), login(&id)).await;
+        let wins = race(store, 2, |s, n| {
+            let id = id.clone();
+            async move {
+                if n == 0 {
+                    s.approve_login_request(&id, &approval(), NOW).await.unwrap()
+                } else {
+                    s.reject_login_request(&id, NOW).await.unwrap()
+                }
+            }
+        })
+        .await;
+        let (approved, rejected) = (wins[0], wins[1]);
         assert!(approved != rejected, "round {round}: exactly one wins");
         let expected = if approved { Status::Approved } else { Status::Rejected };
-        assert_eq!(status(store, &id).await, expected, "round {round}: the winner's state is stored");
+        assert_eq!(status(store.as_ref(), &id).await, expected, "round {round}: the winner's state is stored");
     }
 }
 
-pub async fn concurrent_redeems_exactly_one_wins(store: &dyn Store) {
+pub async fn concurrent_redeems_exactly_one_wins(store: &Arc<dyn Store>) {
     for round in 0..ROUNDS {
-        let id = insert(store, login(&format!("r-{round}"))).await;
+        let id = insert(store.as_ref(), login(&format!("r-{round}"))).await;
         store.approve_login_request(&id, &approval(), NOW).await.unwrap();
-        let wins: Vec<bool> = join_all((0..10).map(|_| store.redeem_login_request(&id, NOW)))
-            .await
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let wins = race(store, 10, |s, _| {
+            let id = id.clone();
+            async move { s.redeem_login_request(&id, NOW).await.unwrap() }
+        })
+        .await;
         assert!(exactly_one(&wins), "round {round}: {wins:?}");
     }
 }
