@@ -259,7 +259,8 @@ await check('wrong client secret -> 401 invalid_client (library)', async () => {
   const bad = await discover(CLIENT_ID, 'wrong-secret', client.ClientSecretBasic('wrong-secret'));
   const { challenges } = await expectOAuthError(
     oneTokenRequest(bad, CIBA, { auth_req_id: randomBytes(24).toString('base64url') }), 'invalid_client', 401);
-  assert(!challenges || challenges.some((ch) => ch.scheme === 'basic'), `WWW-Authenticate ${show(challenges)}`);
+  // RFC 6749 §5.2: a 401 to HTTP Basic carries the challenge; its absence fails.
+  assert(challenges?.some((ch) => ch.scheme === 'basic'), `WWW-Authenticate ${show(challenges)}`);
 });
 
 await check('unknown grant_type -> unsupported_grant_type (library)', () =>
