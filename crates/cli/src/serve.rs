@@ -25,7 +25,7 @@ use crate::preflight::Mode;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address to bind.
+    /// Address to bind (port 0: a free port, named in the first line printed).
     #[arg(long, env = "PHONELOGIN_LISTEN", default_value = "127.0.0.1:8080")]
     pub listen: SocketAddr,
     /// Base of the issuer and of every URL the server hands out. [default: http:// + listen address]
@@ -130,7 +130,11 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     if let Some(file) = &args.fixtures {
         import_file(store.as_ref(), &keys, file).await?;
     }
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    // Bound before the URL is made: with port 0 the system picks the port, and the URL (printed
+    // first) names it, so that tests and scripts never race another program for a port.
+    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| listen_error(args.listen, &e))?;
+    let bound = listener.local_addr().map_err(|e| listen_error(args.listen, &e))?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{bound}"));
     let demo = if args.demo { Some(import_demo(store.as_ref(), &keys, &public_url).await?) } else { None };
     let settings = Settings {
         max_pending_per_user: args.max_pending_per_user,
@@ -154,7 +158,6 @@ pub async fn run(global: &Global, args: ServeArgs) -> Result<(), String> {
     let state = Arc::new(state);
     phonelogin_server::retention::spawn(store, clock.clone(), args.retention);
     phonelogin_server::delivery::start(state.clone(), delivery_config(&args, &public_url, dev)?).await?;
-    let listener = tokio::net::TcpListener::bind(args.listen).await.map_err(|e| listen_error(args.listen, &e))?;
     tracing::info!(%public_url, dev, "phonelogin is serving");
     println!("phonelogin listening on {public_url}");
     println!("  issuer:  {}", state.issuer);

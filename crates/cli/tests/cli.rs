@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 #[path = "cli/operators.rs"]
 mod operators;
 
-use common::{BIN, free_port, serve};
+use common::{BIN, Server, serve};
 
 fn phonelogin(dir: &Path, args: &[&str]) -> Output {
     let out = Command::new(BIN)
@@ -29,21 +29,16 @@ fn stdout(o: &Output) -> String {
 /// What `serve` does on its first start in `dir`: create the database and the server secret.
 /// Admin commands never create them.
 fn initialise(dir: &Path) {
-    let port = free_port();
-    drop(serve(dir, &["--listen", &format!("127.0.0.1:{port}")], &format!("http://127.0.0.1:{port}")));
+    drop(serve(dir, &[]));
 }
 
 #[test]
 fn a_config_file_sets_serve_flags_and_the_secret_file_is_private() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    std::fs::write(
-        dir.path().join("pl.toml"),
-        format!("listen = \"127.0.0.1:{port}\"\nmax_pending_per_user = 7\ndev = true\n"),
-    )
-    .unwrap();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = serve(dir.path(), &["--config", "pl.toml"], &url);
+    std::fs::write(dir.path().join("pl.toml"), "listen = \"127.0.0.1:0\"\nmax_pending_per_user = 7\ndev = true\n")
+        .unwrap();
+    let server = Server::start(dir.path(), &["--config", "pl.toml"], &[]);
+    let url = &server.url;
     let discovery: serde_json::Value =
         reqwest::blocking::get(format!("{url}/access-management-1.0/access/.well-known/openid-configuration"))
             .unwrap()
@@ -283,10 +278,9 @@ fn sigterm_closes_the_event_streams_and_exits_within_ten_seconds() {
     use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let listen = format!("127.0.0.1:{port}");
-    let mut server = serve(dir.path(), &["--listen", &listen, "--fixtures", fixtures.to_str().unwrap()], &url);
+    let server = serve(dir.path(), &["--fixtures", fixtures.to_str().unwrap()]);
+    let url = server.url.clone();
+    let mut server = server;
     let streams: Vec<_> = (0..2)
         .map(|_| {
             let r = reqwest::blocking::Client::new()
@@ -303,10 +297,10 @@ fn sigterm_closes_the_event_streams_and_exits_within_ten_seconds() {
         })
         .collect();
     let start = Instant::now();
-    let kill = Command::new("kill").args(["-TERM", &server.0.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
     assert!(kill.success());
     let status = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
+        if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
         assert!(start.elapsed() < Duration::from_secs(10), "still running 10 s after SIGTERM");

@@ -2,60 +2,27 @@
 //! push across nodes, approve on one and redeem on another, one winner when nodes race, limits
 //! and intervals shared, and a node killed mid-flow loses no approved login.
 //! Needs `PHONELOGIN_TEST_DATABASE_URL`; without it the test fails rather than pass unrun.
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+use common::{Server, serve};
+
 const ADA: &str = "urn:msisdn:4712345678";
 const ADA_DEVICE: &str = "ada-device-token";
 
-struct Node {
-    url: String,
-    child: Child,
-}
+type Node = Server;
 
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
+/// A node on a port of its own (bound by the node, port 0), sharing `database_url`.
 fn start_node(dir: &Path, database_url: &str) -> Node {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../server/tests/api/fixtures.json");
-    let child = Command::new(BIN)
-        .current_dir(dir)
-        .args([
-            "serve",
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            database_url,
-            "--secret-file",
-            "cluster.secret",
-        ])
-        .arg("--fixtures")
-        .arg(fixtures)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Node { url: format!("http://127.0.0.1:{port}"), child }
-}
-
-async fn wait_ready(http: &reqwest::Client, node: &Node) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !http.get(format!("{}/readyz", node.url)).send().await.is_ok_and(|r| r.status().is_success()) {
-        assert!(Instant::now() < deadline, "node {} did not become ready", node.url);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let args = ["--database-url", database_url, "--secret-file", "cluster.secret", "--fixtures"];
+    serve(dir, &[&args[..], &[fixtures.to_str().unwrap()]].concat())
 }
 
 async fn backchannel(http: &reqwest::Client, node: &Node, extra: &[(&str, &str)]) -> reqwest::Response {
@@ -130,11 +97,12 @@ async fn three_nodes_on_one_database_behave_as_one_server() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(dir.path().join("cluster.secret"), std::fs::Permissions::from_mode(0o600)).unwrap();
     // All three start at once on an empty database: migrations and imports race.
-    let mut nodes: Vec<Node> = (0..3).map(|_| start_node(dir.path(), &database_url)).collect();
+    let mut nodes: Vec<Node> = std::thread::scope(|scope| {
+        let starting: Vec<_> = (0..3).map(|_| scope.spawn(|| start_node(dir.path(), &database_url))).collect();
+        starting.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    // Each node printed its URL once it was ready.
     let http = reqwest::Client::new();
-    for n in &nodes {
-        wait_ready(&http, n).await;
-    }
 
     // A login started on node 1 is pushed to the phone connected to node 2 ...
     let events = http.get(format!("{}/app-api/v1/events", nodes[1].url)).bearer_auth(ADA_DEVICE).send().await.unwrap();
@@ -192,8 +160,7 @@ async fn three_nodes_on_one_database_behave_as_one_server() {
     let auth_req_id = start(&http, &nodes[1]).await;
     let id = newest(&http, &nodes[1]).await;
     assert_eq!(approve(&http, &nodes[1], &id).await, 200);
-    nodes[1].child.kill().unwrap();
-    nodes[1].child.wait().unwrap();
+    nodes[1].kill();
     let (status, tokens) = poll(&http, &nodes[2], &auth_req_id).await;
     assert_eq!(status, 200, "{tokens}");
     drop(nodes);

@@ -1,9 +1,10 @@
 //! Nothing sent out is lost by a crash (spec §11): a merchant webhook whose receiver is down,
 //! the server killed with SIGKILL and started again, the receiver back: the message arrives,
 //! once per `id`, signed. On SQLite, and on PostgreSQL with `PHONELOGIN_TEST_DATABASE_URL`.
-use std::net::TcpListener;
+mod common;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,32 +14,14 @@ use phonelogin_core::outbox::signature;
 use serde_json::{Value, json};
 use sqlx::Connection;
 
-const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
+use common::Server;
+
 const WEBHOOK_SECRET: &str = "whsec-crash-test-0123456789abcdef012345";
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn serve(dir: &Path, database_url: &str, port: u16) -> Server {
-    let child = Command::new(BIN)
-        .current_dir(dir)
-        .args(["serve", "--dev", "--listen", &format!("127.0.0.1:{port}"), "--database-url", database_url])
-        .args(["--secret-file", "crash.secret", "--fixtures", "fixtures.json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Server(child)
+fn serve(dir: &Path, database_url: &str) -> Server {
+    let args =
+        ["--dev", "--database-url", database_url, "--secret-file", "crash.secret", "--fixtures", "fixtures.json"];
+    common::serve(dir, &args)
 }
 
 /// Waits (at most 60 s) until `check` holds.
@@ -54,11 +37,6 @@ where
     }
 }
 
-async fn wait_ready(http: &reqwest::Client, url: &str) {
-    let ready = || async { http.get(format!("{url}/readyz")).send().await.is_ok_and(|r| r.status().is_success()) };
-    wait_until("the server being ready", ready).await;
-}
-
 /// `GET url` with Ada's device token, as JSON.
 async fn app_get(http: &reqwest::Client, url: &str) -> Value {
     http.get(url).bearer_auth("ada-device-token").send().await.unwrap().json().await.unwrap()
@@ -66,22 +44,29 @@ async fn app_get(http: &reqwest::Client, url: &str) -> Value {
 
 type Log = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
 
-/// The merchant's receiver, on a port chosen before it runs.
-async fn receiver(port: u16, log: Log) {
+/// The merchant's receiver on a port of its own: while `up` is false it is down (503),
+/// then it logs what arrives. Returns its port.
+async fn receiver(up: Arc<AtomicBool>, log: Log) -> u16 {
     let app = axum::Router::new().fallback(move |headers: HeaderMap, body: Bytes| {
-        let log = log.clone();
+        let (log, up) = (log.clone(), up.clone());
         async move {
+            if !up.load(Ordering::SeqCst) {
+                return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+            }
             log.lock().unwrap().push((headers, body.to_vec()));
-            "ok"
+            axum::http::StatusCode::OK
         }
     });
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    port
 }
 
 async fn crash_and_restart(database_url: &str) {
     let dir = tempfile::tempdir().unwrap();
-    let hook_port = free_port();
+    let (up, log): (Arc<AtomicBool>, Log) = Default::default();
+    let hook_port = receiver(up.clone(), log.clone()).await;
     let fixtures = json!({
         "clients": [{"client_id": "shop", "client_secret": "shop-secret-0123456789abcdef0123456789", "name": "Shop",
             "scopes": ["openid", "name"], "webhook_url": format!("http://127.0.0.1:{hook_port}/hook"),
@@ -94,10 +79,8 @@ async fn crash_and_restart(database_url: &str) {
     std::fs::write(&secret, "cd".repeat(32)).unwrap();
     std::fs::set_permissions(&secret, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let http = reqwest::Client::new();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut server = serve(dir.path(), database_url, port);
-    wait_ready(&http, &url).await;
+    let mut server = serve(dir.path(), database_url);
+    let url = server.url.clone();
 
     // Ada consents to the shop, then revokes: the shop's webhook is written, its receiver is down.
     let started: Value = http
@@ -131,12 +114,9 @@ async fn crash_and_restart(database_url: &str) {
     wait_until("a failed webhook attempt", failed).await;
 
     // SIGKILL: no chance to finish anything.
-    server.0.kill().unwrap();
-    server.0.wait().unwrap();
-    let _server = serve(dir.path(), database_url, port);
-    wait_ready(&http, &url).await;
-    let log: Log = Arc::default();
-    receiver(hook_port, log.clone()).await;
+    server.kill();
+    let _server = serve(dir.path(), database_url);
+    up.store(true, Ordering::SeqCst);
     let back = Instant::now();
 
     wait_until("the webhook's arrival", || async { !log.lock().unwrap().is_empty() }).await;

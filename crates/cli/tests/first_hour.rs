@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{BIN, free_port};
+use common::BIN;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
@@ -69,7 +69,8 @@ fn a_sqlite_database_in_a_missing_directory_is_named() {
 #[test]
 fn an_unreachable_database_server_is_reported_with_host_port_and_cause_within_seconds() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port(); // nothing listens there
+    // A port nothing listens on (closed again at once): the connection is refused.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let started = Instant::now();
     let url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     let out = run(dir.path(), &["serve", "--listen", "127.0.0.1:0", "--database-url", &url]);

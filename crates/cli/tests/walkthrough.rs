@@ -5,7 +5,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{BIN, free_port, serve};
+use common::{BIN, serve};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -23,9 +23,8 @@ fn block(text: &str) -> Vec<&str> {
 #[test]
 fn the_readme_walkthrough_runs_against_a_demo_server_and_runs_again() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = serve(dir.path(), &["--demo", "--listen", &format!("127.0.0.1:{port}")], &url);
+    let server = serve(dir.path(), &["--demo"]);
+    let url = &server.url;
     for run in 1..=2 {
         let out = Command::new("bash")
             .arg(repo().join("scripts/walkthrough.sh"))

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use super::common::{BIN, Server, free_port, serve};
+use super::common::{BIN, serve};
 use super::{phonelogin, stdout};
 
 const SECRET: &str = "login-test-secret-0123456789abcdef0123456789";
@@ -32,9 +32,8 @@ fn finish(child: Child) -> (bool, String, String) {
 #[test]
 fn admin_tokens_are_created_once_listed_and_revoked() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server: Server = serve(dir.path(), &["--listen", &format!("127.0.0.1:{port}")], &url);
+    let server = serve(dir.path(), &[]);
+    let url = &server.url;
 
     let token = stdout(&phonelogin(dir.path(), &["admin-token", "create", "crm"])).trim().to_owned();
     assert!(token.starts_with("pla_"), "{token}");
@@ -61,9 +60,8 @@ fn login_runs_the_ciba_flow_against_our_server_and_verifies_the_id_token() {
                    "devices": [{"name": "phone", "pin": "1234", "device_token": DEVICE}]}],
     });
     std::fs::write(dir.path().join("fixtures.json"), fixtures.to_string()).unwrap();
-    let port = free_port();
-    let url = format!("http://127.0.0.1:{port}");
-    let _server = serve(dir.path(), &["--listen", &format!("127.0.0.1:{port}"), "--fixtures", "fixtures.json"], &url);
+    let server = serve(dir.path(), &["--fixtures", "fixtures.json"]);
+    let url = &server.url;
 
     let issuer = format!("{url}/access-management-1.0/access/");
     let args = ["--issuer", &issuer, "--client-id", "till", "--client-secret", SECRET, "--scope", "name phoneNumber"];
