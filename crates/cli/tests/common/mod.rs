@@ -4,6 +4,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_phonelogin");
 
@@ -14,6 +15,8 @@ pub struct Server {
     pub url: String,
     /// Everything it has written to stdout and stderr so far.
     output: Arc<Mutex<Vec<u8>>>,
+    /// The threads copying its stdout and stderr there.
+    readers: Vec<JoinHandle<()>>,
 }
 
 impl Server {
@@ -32,7 +35,7 @@ impl Server {
             .spawn()
             .unwrap();
         let output = Arc::new(Mutex::new(Vec::new()));
-        collect(child.stderr.take().unwrap(), output.clone());
+        let stderr = collect(child.stderr.take().unwrap(), output.clone());
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         // The server prints its URL once it listens and is ready; log lines may come first.
         let url = loop {
@@ -50,8 +53,8 @@ impl Server {
                 break url.to_owned();
             }
         };
-        collect(stdout, output.clone());
-        Self { child, url, output }
+        let readers = vec![stderr, collect(stdout, output.clone())];
+        Self { child, url, output, readers }
     }
 
     /// What the server has written so far (stdout and stderr, as they came).
@@ -59,10 +62,13 @@ impl Server {
         String::from_utf8_lossy(&self.output.lock().unwrap()).into_owned()
     }
 
-    /// Stops the server (SIGKILL) and waits for it.
+    /// Stops the server (SIGKILL) and waits for it and for the last of its output.
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        for reader in self.readers.drain(..) {
+            let _ = reader.join();
+        }
     }
 }
 
@@ -73,7 +79,7 @@ impl Drop for Server {
 }
 
 /// Copies a pipe into `into` on a thread of its own, so that the server never blocks on it.
-fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) {
+fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) -> JoinHandle<()> {
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
         while let Ok(n) = from.read(&mut buf) {
@@ -82,7 +88,7 @@ fn collect(mut from: impl Read + Send + 'static, into: Arc<Mutex<Vec<u8>>>) {
             }
             into.lock().unwrap().extend_from_slice(&buf[..n]);
         }
-    });
+    })
 }
 
 /// `phonelogin serve ARGS` in `dir`, listening on a port of its own.
