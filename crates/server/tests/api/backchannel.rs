@@ -78,6 +78,44 @@ async fn app_older_than_the_minimum_is_access_denied_old_app() {
     assert_eq!(b["error_code"], "old_app");
 }
 
+/// Adds users (fixtures form) to a test server's database.
+async fn with_users(app: &TestApp, users: serde_json::Value) {
+    let doc = serde_json::from_value(serde_json::json!({ "users": users })).unwrap();
+    phonelogin_core::fixtures::import(app.store.as_ref(), &secret().keys(), &doc, START).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_user_turning_15_today_may_log_in_and_one_a_day_younger_may_not() {
+    let app = spawn_app().await;
+    // START is 2026-06-01.
+    with_users(
+        &app,
+        serde_json::json!([
+            {"phone_number": "4700000015", "given_name": "Fifteen", "family_name": "Today", "birthdate": "2011-06-01"},
+            {"phone_number": "4700000014", "given_name": "Fifteen", "family_name": "Tomorrow", "birthdate": "2011-06-02"},
+        ]),
+    )
+    .await;
+    let today = app.backchannel(SHOP, &[("login_hint", "urn:msisdn:4700000015"), ("scope", "openid")]).await;
+    assert_eq!(today.status(), 200);
+    let tomorrow = app.backchannel(SHOP, &[("login_hint", "urn:msisdn:4700000014"), ("scope", "openid")]).await;
+    assert_error(tomorrow, 400, "unknown_user_id").await;
+}
+
+#[tokio::test]
+async fn an_app_at_exactly_the_minimum_version_may_log_in() {
+    let app = spawn_app().await;
+    // The test servers' minimum is 1.0.0.
+    with_users(
+        &app,
+        serde_json::json!([{"phone_number": "4700000100", "given_name": "Min", "family_name": "Version",
+            "devices": [{"name": "min", "pin": "1111", "app_version": "1.0.0", "device_token": "min-device-token"}]}]),
+    )
+    .await;
+    let r = app.backchannel(SHOP, &[("login_hint", "urn:msisdn:4700000100"), ("scope", "openid")]).await;
+    assert_eq!(r.status(), 200);
+}
+
 #[tokio::test]
 async fn scope_missing_or_without_openid_is_invalid_scope() {
     refused(&[("login_hint", HINT)], 400, "invalid_scope").await;

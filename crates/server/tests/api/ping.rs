@@ -32,6 +32,7 @@ async fn a_ping_client_must_send_a_client_notification_token() {
     till(&app, &receiver.url("/ciba")).await;
     assert_error(start_ping(&app, None).await, 400, "invalid_request").await;
     assert_error(start_ping(&app, Some(&"x".repeat(1025))).await, 400, "invalid_request").await;
+    assert_eq!(start_ping(&app, Some(&"x".repeat(1024))).await.status(), 200, "1024 characters are allowed");
     assert_eq!(start_ping(&app, Some("tok")).await.status(), 200);
     // A poll client may send one; it is ignored.
     let r = app
