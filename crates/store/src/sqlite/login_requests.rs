@@ -3,20 +3,29 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
-use sqlx::Row;
+use phonelogin_core::store::{
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
+};
+use sqlx::{Row, SqliteConnection};
 
 use super::SqliteStore;
 use super::outbox::{insert_messages, queue_ping};
 use crate::err;
 use crate::rows::{login_request as request, login_request_cols as cols};
 
-impl SqliteStore {
-    /// One conditional update of one request; true when this call changed it.
-    async fn transition(&self, sql: &'static str, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.writer).await.map_err(err)?;
-        Ok(r.rows_affected() == 1)
-    }
+/// Inserts the access token issued from request `id`, which this transaction has redeemed.
+async fn insert_token(conn: &mut SqliteConnection, id: &str, token: &IssuedToken) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at)
+         SELECT ?2, id, client_id, user_id, scopes, ?3 FROM login_requests WHERE id = ?1",
+    )
+    .bind(id)
+    .bind(&token.token_hash)
+    .bind(token.expires_at)
+    .execute(conn)
+    .await
+    .map_err(err)?;
+    Ok(())
 }
 
 #[async_trait]
@@ -73,32 +82,18 @@ impl LoginRequestStore for SqliteStore {
         Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
 
-    async fn poll_login_request(
-        &self,
-        auth_req_hash: &str,
-        client_id: &str,
-        step: i64,
-        now: UnixTime,
-    ) -> StoreResult<Option<Polled>> {
-        // SET expressions all see the row as it was before the update.
+    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>> {
         let row = sqlx::query(concat!(
-            "UPDATE login_requests SET
-               too_soon = (status = 'pending' AND expires_at > ?3 AND last_poll IS NOT NULL AND ?3 < last_poll + poll_interval),
-               poll_interval = poll_interval + CASE WHEN status = 'pending' AND expires_at > ?3 AND last_poll IS NOT NULL
-                   AND ?3 < last_poll + poll_interval THEN ?4 ELSE 0 END,
-               last_poll = ?3
-             WHERE auth_req_hash = ?1 AND client_id = ?2
-             RETURNING too_soon, ",
-            cols!()
+            "SELECT ",
+            cols!(),
+            " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"
         ))
         .bind(auth_req_hash)
         .bind(client_id)
-        .bind(now)
-        .bind(step)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: request(&r)? })).transpose()
+        row.as_ref().map(request).transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
@@ -194,16 +189,32 @@ impl LoginRequestStore for SqliteStore {
         Ok(won)
     }
 
-    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        self.transition(
+    async fn redeem_login_request(&self, id: &str, token: &IssuedToken, now: UnixTime) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let won = sqlx::query(
             "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2",
-            id,
-            now,
         )
+        .bind(id)
+        .bind(now)
+        .execute(&mut *tx)
         .await
+        .map_err(err)?
+        .rows_affected()
+            == 1;
+        if won {
+            insert_token(&mut tx, id, token).await?;
+            tx.commit().await.map_err(err)?;
+        }
+        Ok(won)
     }
 
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        token: &IssuedToken,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
         let found = sqlx::query("SELECT id, code_used FROM login_requests WHERE code_hash = ?1 AND client_id = ?2")
             .bind(code_hash)
@@ -242,7 +253,10 @@ impl LoginRequestStore for SqliteStore {
         .await
         .map_err(err)?;
         let outcome = match redeemed {
-            Some(row) => CodeExchange::Redeemed(Box::new(request(&row)?)),
+            Some(row) => {
+                insert_token(&mut tx, &id, token).await?;
+                CodeExchange::Redeemed(Box::new(request(&row)?))
+            }
             None => CodeExchange::Invalid,
         };
         tx.commit().await.map_err(err)?;
