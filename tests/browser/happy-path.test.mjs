@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openPhone, openPos, enroll, startLogin, posStatus, demoLogin, waitScreen, waitText, screenshot,
-  markNoReload, assertNotReloaded, assertNoPageErrors, startClean, streamUp, USERS, WAIT,
+  markNoReload, assertNotReloaded, assertNoPageErrors, homeClean, streamUp, USERS, WAIT,
 } from './helpers.mjs';
 
 const user = USERS.ada;
@@ -26,15 +26,21 @@ after(async () => {
   await browser?.close();
 });
 
+let enrollment = null;
+/** The phone is enrolled by the first test that runs: each test also runs on its own. */
+const enrolled = (options) => (enrollment ??= enroll(phone, user, PIN, options));
+
 test('enrollment through the app screens ends on the home screen', { timeout: 60_000 }, async () => {
-  await enroll(phone, user, PIN, { shots: true });
-  await startClean(phone);
+  await enrolled({ shots: true });
+  await homeClean(phone);
   await phone.getByTestId('empty-state').waitFor();
   await screenshot(phone, 'home-empty');
   await screenshot(pos, 'pos-start');
 });
 
 test('login with binding message: push, consent, PIN, complete; POS gets the profile', { timeout: 90_000 }, async () => {
+  await enrolled();
+  await homeClean(phone);
   await markNoReload(phone);
   await startLogin(pos, user, { binding: 'AB-123' });
   await screenshot(pos, 'pos-waiting');
@@ -81,14 +87,15 @@ test('login with binding message: push, consent, PIN, complete; POS gets the pro
 });
 
 test('"continue on web page": after the PIN the browser opens the merchant page', { timeout: 90_000 }, async () => {
-  await phone.getByTestId('done-button').click();
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await enrolled();
+  await homeClean(phone);
   await startLogin(pos, user, { flow: 'webpage' });
 
   await waitScreen(phone, 'confirm');
   await phone.getByTestId('confirm-button').click();
-  // Consent was given in the previous test: straight to the PIN.
+  // Each test starts without the consent: consent, then the PIN.
+  await waitScreen(phone, 'consent');
+  await phone.getByTestId('consent-accept').click();
   await waitScreen(phone, 'pin');
   await phone.getByTestId('pin-input').fill(PIN);
   await Promise.all([
@@ -104,9 +111,8 @@ test('"continue on web page": after the PIN the browser opens the merchant page'
 });
 
 test('club consents (delegated consents): required ones must be ticked; the POS gets the answers', { timeout: 90_000 }, async () => {
-  await phone.goto('/app/');
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await enrolled();
+  await homeClean(phone);
   const id = await startLogin(pos, user, { club: true });
 
   await waitScreen(phone, 'confirm');

@@ -248,6 +248,17 @@ export async function startClean(page) {
 }
 
 /**
+ * Where a test starts whatever the tests before it did, or whether they ran (each test also runs
+ * on its own): nothing pending, no consent to the demo merchant, the home screen, the stream up.
+ */
+export async function homeClean(page) {
+  await startClean(page);
+  await page.goto('/app/');
+  await waitScreen(page, 'home');
+  await streamUp(page);
+}
+
+/**
  * Start a login on the POS page; resolves, once the POS shows "waiting", to the demo login's id
  * (read from the POS's own POST /demo/api/logins answer; see demoLogin).
  */

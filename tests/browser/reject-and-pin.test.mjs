@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   launch, openPhone, openPos, enroll, startLogin, posStatus, waitScreen, waitText, screenshot,
-  appApi, startClean, assertNoPageErrors, streamUp, USERS,
+  appApi, startClean, homeClean, assertNoPageErrors, streamUp, USERS,
 } from './helpers.mjs';
 
 const user = USERS.alan;
@@ -46,9 +46,7 @@ test('rejecting on the phone: "Login rejected", and the POS shows rejected', { t
 });
 
 test('a wrong PIN shows the attempts left and the request stays pending; the right PIN completes it', { timeout: 90_000 }, async () => {
-  await phone.getByTestId('done-button').click();
-  await waitScreen(phone, 'home');
-  await streamUp(phone);
+  await homeClean(phone);
   await startLogin(pos, user);
 
   await waitScreen(phone, 'confirm');
@@ -57,7 +55,7 @@ test('a wrong PIN shows the attempts left and the request stays pending; the rig
   // No binding message requested: none shown.
   assert.equal(await phone.getByTestId('binding-message').count(), 0);
   await phone.getByTestId('confirm-button').click();
-  // Alan rejected before, so he has not consented yet.
+  // Alan has not consented yet (each test starts without the consent).
   await waitScreen(phone, 'consent');
   await phone.getByTestId('consent-accept').click();
 
@@ -84,8 +82,7 @@ test('a wrong PIN shows the attempts left and the request stays pending; the rig
 });
 
 test('without the push stream, Refresh on the home screen shows the waiting login', { timeout: 60_000 }, async () => {
-  await phone.getByTestId('done-button').click();
-  await waitScreen(phone, 'home');
+  await homeClean(phone);
   await phone.route('**/app-api/v1/events', (route) => route.abort());
   await phone.reload();
   await waitScreen(phone, 'home');
