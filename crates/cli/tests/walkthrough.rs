@@ -29,7 +29,7 @@ fn the_readme_walkthrough_runs_against_a_demo_server_and_runs_again() {
         let out = Command::new("bash")
             .arg(repo().join("scripts/walkthrough.sh"))
             .current_dir(dir.path())
-            .env("PL", &url)
+            .env("PL", url)
             .env("PHONELOGIN", BIN)
             .env_remove("PHONELOGIN_DATABASE_URL")
             .env_remove("PHONELOGIN_SECRET_FILE")
