@@ -3,7 +3,7 @@
 //   node tests/browser/run.mjs                       uses PHONELOGIN_URL (a running `serve --demo --dev`
 //                                                    whose database has tests/browser/fixtures.json)
 //   node tests/browser/run.mjs --server PATH         imports fixtures.json into a fresh SQLite database,
-//                                                    starts PATH serve --demo --dev on a free port,
+//                                                    starts PATH serve --demo --dev on a port it binds,
 //                                                    and stops it afterwards
 // Extra arguments after `--` go to node --test (e.g. -- --test-name-pattern=consent).
 
