@@ -44,6 +44,21 @@ async function home(page) {
   await streamUp(page);
 }
 
+let second = null;
+/** Kari's second phone ("Android phone"), enrolled by the first test that needs it. */
+const secondPhone = () => (second ??= (async () => {
+  phone2 = await openPhone(browser, { device: 'android' });
+  await enroll(phone2, user, PIN2);
+})());
+
+/** Confirms the open login, accepting the consent if it is asked: each test may run on its own. */
+async function confirmToPin(page) {
+  await page.getByTestId('confirm-button').click();
+  await page.locator('[data-testid="screen-consent"], [data-testid="screen-pin"]').first().waitFor();
+  if (await page.getByTestId('main').getAttribute('data-screen') === 'consent') await page.getByTestId('consent-accept').click();
+  await waitScreen(page, 'pin');
+}
+
 const box = (page, id) => page.locator(`[data-testid="delegated-checkbox"][data-id="${id}"]`);
 
 test('club consents from the POS: the real form, a required tick gates confirming, the answers reach userinfo', { timeout: 90_000 }, async () => {
@@ -129,8 +144,7 @@ test('a login decided elsewhere ends the open confirm screen (login_request_clos
   await posStatus(pos, 'approved');
 
   // A second phone of Kari's rejects the next login: the first phone's confirm screen ends too.
-  phone2 = await openPhone(browser, { device: 'android' });
-  await enroll(phone2, user, PIN2);
+  await secondPhone();
   await startLogin(pos, user, { binding: 'PUSH-2' });
   await waitScreen(phone, 'confirm');
   await waitText(phone, 'binding-message', 'PUSH-2');
@@ -145,13 +159,14 @@ test('a login decided elsewhere ends the open confirm screen (login_request_clos
 });
 
 test('five wrong PINs on the real server lock the phone: the locked screen, then "set up again"', { timeout: 90_000 }, async () => {
+  await secondPhone();
+  await home(phone);
   await home(phone2);
   await startLogin(pos, user, { binding: 'LOCK-1' });
   await waitScreen(phone2, 'confirm');
   const id = await phone2.getByTestId('screen-confirm').getAttribute('data-id');
   const lockedToken = await deviceToken(phone2); // the app forgets it once locked
-  await phone2.getByTestId('confirm-button').click();
-  await waitScreen(phone2, 'pin'); // Kari consented in the first test
+  await confirmToPin(phone2);
 
   for (const message of ['4 attempts left', '3 attempts left', '2 attempts left', '1 attempt left']) {
     await phone2.getByTestId('pin-input').fill(WRONG_PIN);
@@ -206,8 +221,7 @@ test('approving a login that has meanwhile ended: request_closed shows "this log
   await phone.getByTestId('request-item').filter({ hasText: 'LATE-1' }).click();
   await waitScreen(phone, 'confirm');
   const id = await phone.getByTestId('screen-confirm').getAttribute('data-id');
-  await phone.getByTestId('confirm-button').click();
-  await waitScreen(phone, 'pin');
+  await confirmToPin(phone);
 
   const approved = await appApi(phone, 'POST', `/login-requests/${id}/approve`, { pin: PIN, consent: true });
   assert.equal(approved.status, 200);
@@ -224,7 +238,10 @@ test('approving a login that has meanwhile ended: request_closed shows "this log
 
 test('the countdown runs out: the login shows as expired and cannot be confirmed; with the push the server ends it', { timeout: 90_000 }, async () => {
   // The demo POS cannot ask for a short expiry; the test client of fixtures.json asks for 4 s.
-  // The push is still cut (previous test): the login comes from the list, the countdown ends it.
+  // The push is cut: the login comes from the list, the countdown ends it.
+  await blockEvents(phone);
+  await phone.goto('/app/');
+  await waitScreen(phone, 'home');
   const client = FIXTURES.clients[0];
   const started = await backchannel(user, { requested_expiry: '4', binding_message: 'QUICK-1' });
   assert.equal(started.expires_in, 4);
