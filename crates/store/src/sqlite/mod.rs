@@ -1,5 +1,25 @@
-//! The SQLite backend: one file, WAL mode, embedded migrations. Multi-statement changes run
-//! in `BEGIN IMMEDIATE` transactions so that concurrent writers queue instead of failing.
+//! The SQLite backend, on rusqlite (SQLite bundled): one file, WAL mode, embedded migrations.
+//!
+//! **Writes** go to one writer thread, a plain thread that owns the only write connection. A
+//! call sends a job (a closure run inside the transaction) and awaits its answer. The thread
+//! takes a job, drains whatever else is queued (up to [`BATCH`]) and runs them all in one
+//! `BEGIN IMMEDIATE … COMMIT`, each inside its own `SAVEPOINT`, so that a failing (or panicking)
+//! job rolls back only itself. Every caller is answered after the `COMMIT` succeeded (group
+//! commit): no answer leaves before its batch is durable, and a failed `COMMIT` fails every job
+//! of the batch. Conditional inserts and updates stay atomic: jobs run one after the other on
+//! the one connection.
+//!
+//! **Reads** run inline on the calling thread (no thread hop), on reader connections kept in a
+//! small pool: take one, open one when none is idle, give it back. WAL lets them read beside
+//! the writer; a read started after a write's answer sees that write.
+//!
+//! Every statement is prepared once per connection (`prepare_cached`).
+//!
+//! **Durability**: `synchronous = FULL`. In WAL mode it syncs the WAL on every commit, so a
+//! committed decision survives a power cut (NORMAL may lose the last commits then). With group
+//! commit a batch costs one fsync whatever its size, so FULL costs little under load: measured
+//! on a 2-core VM with 16 concurrent writers, inserts/s were 11,500 with FULL against 12,800
+//! with NORMAL, and one writer at a time 2,400/s against 28,000/s (the fsync latency).
 mod admin;
 mod clients;
 mod consents;
@@ -8,6 +28,7 @@ mod enrollments;
 mod jtis;
 mod keys;
 mod login_requests;
+mod migrate;
 mod outbox;
 mod provisioning;
 mod push;
@@ -16,64 +37,226 @@ mod tokens;
 mod user_codes;
 mod users;
 
-use std::str::FromStr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use phonelogin_core::store::{StoreError, StoreResult};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use rusqlite::{Connection, OpenFlags, Params, Row};
+use tokio::sync::oneshot;
 
-use crate::{err, migrator};
+use crate::err;
 
-/// The migrations, in order; the PostgreSQL folder has the same numbers.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
-    (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
-    (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
-    (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
-    (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
-    (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
-];
+pub use migrate::MIGRATIONS;
 
-#[derive(Clone)]
+/// The most jobs one transaction takes from the queue.
+const BATCH: usize = 256;
+/// Distinct statements a connection keeps prepared (the backend has about a hundred).
+const STATEMENT_CACHE: usize = 256;
+/// How long a connection waits for a lock another process holds (e.g. `phonelogin import`
+/// beside `serve`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct SqliteStore {
-    /// Readers: WAL lets them run beside the writer.
-    pool: SqlitePool,
-    /// The one writing connection. SQLite admits one writer at a time; several pooled writers
-    /// would only take turns through its busy-sleep, which costs milliseconds per write.
-    writer: SqlitePool,
+    jobs: mpsc::Sender<Box<dyn Job>>,
+    /// Idle reader connections.
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
 }
 
 impl SqliteStore {
-    /// Opens (creating when absent) the database file of a `sqlite://PATH` URL.
+    /// Opens (creating when absent) the database file of a `sqlite://PATH` URL, applies the
+    /// migrations and starts the writer thread.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(err)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Keep the WAL from growing without bound between checkpoints; read through mmap.
-            .pragma("journal_size_limit", "67108864")
-            .pragma("mmap_size", "268435456");
-        create_private(options.get_filename())?;
-        let writer = connect(&options, 1).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        migrate(&writer).await?;
-        let pool = connect(&options, 8).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        Ok(Self { pool, writer })
+        let path = file_path(url)?;
+        create_private(&path)?;
+        let writer = open_writer(&path).await.map_err(|e| StoreError(format!("cannot open {url}: {}", e.0)))?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&writer, &queue))
+            .map_err(|e| StoreError(format!("cannot start the SQLite writer: {e}")))?;
+        let store = Self { jobs, readers: Mutex::new(Vec::new()), path };
+        // Open one reader now, so that a file that cannot be read fails here, not on a request.
+        store.read(|_| Ok(()))?;
+        Ok(store)
     }
 
-    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    /// Runs `job` on the writer inside a transaction; the answer comes once that transaction
+    /// committed. An `Err` from the job rolls back what the job wrote (and only that).
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (answer, answered) = oneshot::channel();
+        let job = Pending { job: Some(job), result: None, answer };
+        self.jobs.send(Box::new(job)).map_err(|_| writer_stopped())?;
+        answered.await.map_err(|_| writer_stopped())?
     }
+
+    /// Runs `read` on a reader connection, inline.
+    pub(super) fn read<T>(&self, read: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        // The lock guards only the list of idle connections, never held across a use: a poisoned
+        // lock still holds a sound list.
+        let idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let result = read(&conn);
+        self.readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        result
+    }
+}
+
+fn writer_stopped() -> StoreError {
+    StoreError("the SQLite writer thread has stopped".into())
+}
+
+/// A queued write: run inside the batch's transaction, answered after its commit.
+trait Job: Send {
+    /// Runs the job; true when it succeeded (its savepoint is kept).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller: the job's result when the batch committed, else the commit's error.
+    fn answer(self: Box<Self>, committed: StoreResult<()>);
+}
+
+struct Pending<F, T> {
+    job: Option<F>,
+    result: Option<StoreResult<T>>,
+    answer: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<F, T> Job for Pending<F, T>
+where
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(job) = self.job.take() else { return false };
+        let result = job(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, committed: StoreResult<()>) {
+        let Self { result, answer, .. } = *self;
+        let result = committed.and_then(|()| {
+            // No result: the job panicked (or never ran).
+            result.unwrap_or_else(|| Err(StoreError("the write failed inside the SQLite writer".into())))
+        });
+        // The caller may have gone (a dropped request): nothing to tell then.
+        let _ = answer.send(result);
+    }
+}
+
+/// The writer thread: one batch after the other until the store is dropped.
+fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = run_batch(conn, &mut batch);
+        if let Err(e) = &committed {
+            tracing::error!(jobs = batch.len(), "SQLite write batch failed: {}", e.0);
+        }
+        for job in batch {
+            job.answer(committed.clone());
+        }
+    }
+}
+
+/// Runs a batch in one transaction, each job in its own savepoint; `Ok` once it committed.
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> StoreResult<()> {
+    exec(conn, "BEGIN IMMEDIATE", [])?;
+    let ran = batch.iter_mut().try_for_each(|job| run_job(conn, job.as_mut()));
+    match ran.and_then(|()| exec(conn, "COMMIT", [])) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if !conn.is_autocommit() {
+                // Best effort: if even this fails, the next BEGIN reports the trouble.
+                let _ = exec(conn, "ROLLBACK", []);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Runs one job in a savepoint, released when the job succeeded, rolled back when it failed or
+/// panicked. `Err` when the transaction itself is gone (SQLite rolls back the whole transaction
+/// on some errors, e.g. a full disk): then the batch fails.
+fn run_job(conn: &Connection, job: &mut dyn Job) -> StoreResult<()> {
+    exec(conn, "SAVEPOINT job", [])?;
+    let ok = catch_unwind(AssertUnwindSafe(|| job.run(conn))).unwrap_or_else(|_| {
+        tracing::error!("a SQLite write panicked; its changes are rolled back");
+        false
+    });
+    if conn.is_autocommit() {
+        return Err(StoreError("SQLite rolled back the write transaction".into()));
+    }
+    if !ok {
+        exec(conn, "ROLLBACK TO job", [])?;
+    }
+    exec(conn, "RELEASE job", []).map(drop)
+}
+
+/// Runs one statement; the number of rows it changed.
+pub(super) fn exec(conn: &Connection, sql: &str, params: impl Params) -> StoreResult<usize> {
+    conn.prepare_cached(sql).and_then(|mut statement| statement.execute(params)).map_err(err)
+}
+
+/// The first row a statement returns, mapped (an `UPDATE … RETURNING` of one row included).
+pub(super) fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(err)?;
+    let mut rows = statement.query(params).map_err(err)?;
+    rows.next().map_err(err)?.map(map).transpose()
+}
+
+/// Every row a statement returns, mapped.
+pub(super) fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut map: impl FnMut(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(err)?;
+    let mut rows = statement.query(params).map_err(err)?;
+    let mut mapped = Vec::new();
+    while let Some(row) = rows.next().map_err(err)? {
+        mapped.push(map(row)?);
+    }
+    Ok(mapped)
+}
+
+/// The file of a `sqlite://PATH` (or `sqlite:PATH`) URL; a `?query` is ignored. An in-memory
+/// database is refused: the writer and the readers are separate connections.
+fn file_path(url: &str) -> StoreResult<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Err(StoreError(format!(
+            "{url}: an in-memory SQLite database is not supported; give a file (sqlite://PATH)"
+        )));
+    }
+    Ok(PathBuf::from(path))
 }
 
 /// Creates the database file readable by its owner only (mode 0600) when it does not exist yet;
 /// SQLite gives its WAL and shared-memory files the same mode.
-fn create_private(path: &std::path::Path) -> StoreResult<()> {
+fn create_private(path: &Path) -> StoreResult<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+    if path.exists() {
         return Ok(());
     }
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
@@ -83,35 +266,51 @@ fn create_private(path: &std::path::Path) -> StoreResult<()> {
     }
 }
 
-/// A pool of `n` connections. Processes opening a brand-new file together can find it busy
-/// while one of them switches it to WAL (no busy timeout covers that): try a few times.
-async fn connect(options: &SqliteConnectOptions, n: u32) -> Result<SqlitePool, sqlx::Error> {
+/// Settings every connection shares: lock waits, prepared statements, reads through mmap.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    Ok(conn)
+}
+
+/// The write connection, migrated. Processes opening a brand-new file together can find it
+/// busy while one of them switches it to WAL (no busy timeout covers that): try a few times.
+async fn open_writer(path: &Path) -> StoreResult<Connection> {
     let mut attempt = 1;
     loop {
-        let pool = SqlitePoolOptions::new().max_connections(n).min_connections(1).connect_with(options.clone()).await;
-        match pool {
-            Err(e) if attempt < 10 && e.to_string().contains("locked") => {
+        match try_open_writer(path) {
+            Err(e) if attempt < 10 && is_busy(&e) => {
                 tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
                 attempt += 1;
             }
-            other => return other,
+            other => return other.map_err(err),
         }
     }
 }
 
-/// sqlx's SQLite migrator takes no lock: processes opening a new file together (`serve` and
-/// `import`, say) all see a migration pending, and the losers fail ("table already exists").
-/// Each migration commits with its bookkeeping row, so a loser's next run finds it applied.
-async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    let mut attempt = 1;
-    loop {
-        match migrator(MIGRATIONS).run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(_) if attempt <= MIGRATIONS.len() + 2 => {
-                tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(err(e)),
-        }
-    }
+fn try_open_writer(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Keep the WAL from growing without bound between checkpoints.
+    conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
+    migrate::run(&conn)?;
+    Ok(conn)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+/// A reader connection: it refuses writes, which belong to the writer thread.
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
+    conn.pragma_update(None, "query_only", true).map_err(err)?;
+    Ok(conn)
 }
