@@ -28,14 +28,20 @@ impl AdminStore for SqliteStore {
     }
 
     async fn admin_token_by_hash(&self, token_hash: &str) -> StoreResult<Option<AdminToken>> {
-        self.read(|c| one(c, &format!("SELECT {COLS} FROM admin_tokens WHERE token_hash = ?1"), [token_hash], |r| admin_token(r)))
+        self.read(|c| {
+            one(c, &format!("SELECT {COLS} FROM admin_tokens WHERE token_hash = ?1"), [token_hash], |r| admin_token(r))
+        })
     }
 
     async fn revoke_admin_token(&self, name: &str, now: UnixTime) -> StoreResult<bool> {
         let name = name.to_owned();
         self.write(move |c| {
-            exec(c, "UPDATE admin_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL", params![name, now])
-                .map(|revoked| revoked == 1)
+            exec(
+                c,
+                "UPDATE admin_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
+                params![name, now],
+            )
+            .map(|revoked| revoked == 1)
         })
         .await
     }

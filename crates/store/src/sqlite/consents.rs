@@ -96,7 +96,12 @@ impl ConsentStore for SqliteStore {
 
     async fn consent_audit(&self, user_id: &str) -> StoreResult<Vec<(UnixTime, String, String, String)>> {
         self.read(|c| {
-            all(c, "SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id", [user_id], |r| audit_entry(r))
+            all(
+                c,
+                "SELECT at, action, sector, scopes FROM consent_audit WHERE user_id = ?1 ORDER BY id",
+                [user_id],
+                |r| audit_entry(r),
+            )
         })
     }
 }

@@ -79,7 +79,12 @@ impl DeviceStore for SqliteStore {
 
     async fn devices(&self, user_id: &str) -> StoreResult<Vec<Device>> {
         self.read(|c| {
-            all(c, &format!("SELECT {COLS} FROM devices WHERE user_id = ?1 ORDER BY created_at, name"), [user_id], |r| device(r))
+            all(
+                c,
+                &format!("SELECT {COLS} FROM devices WHERE user_id = ?1 ORDER BY created_at, name"),
+                [user_id],
+                |r| device(r),
+            )
         })
     }
 
@@ -137,9 +142,11 @@ impl DeviceStore for SqliteStore {
 
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {
         let device_id = device_id.to_owned();
-        self.write(move |c| exec(c, "UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1", params![device_id, now]))
-            .await
-            .map(drop)
+        self.write(move |c| {
+            exec(c, "UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1", params![device_id, now])
+        })
+        .await
+        .map(drop)
     }
 
     async fn delete_device(&self, device_id: &str) -> StoreResult<bool> {

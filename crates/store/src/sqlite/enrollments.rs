@@ -137,7 +137,7 @@ impl EnrollmentStore for SqliteStore {
         self.write(move |c| {
             exec(
                 c,
-                "INSERT INTO outbox (phone_number, |r| message(r), code, sent_at) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO outbox (phone_number, message, code, sent_at) VALUES (?1, ?2, ?3, ?4)",
                 params![m.phone_number, m.message, m.code, m.sent_at],
             )
         })
@@ -147,7 +147,9 @@ impl EnrollmentStore for SqliteStore {
 
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {
         self.read(|c| {
-            all(c, "SELECT phone_number, |r| message(r), code, sent_at FROM outbox ORDER BY id DESC LIMIT ?1", [limit], |r| outbox_message(r))
+            all(c, "SELECT phone_number, message, code, sent_at FROM outbox ORDER BY id DESC LIMIT ?1", [limit], |r| {
+                outbox_message(r)
+            })
         })
     }
 }

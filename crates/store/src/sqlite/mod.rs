@@ -302,10 +302,7 @@ fn try_open_writer(path: &Path) -> rusqlite::Result<Connection> {
 }
 
 fn is_busy(e: &rusqlite::Error) -> bool {
-    matches!(
-        e.sqlite_error_code(),
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-    )
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
 }
 
 /// A reader connection: it refuses writes, which belong to the writer thread.
@@ -313,4 +310,121 @@ fn open_reader(path: &Path) -> StoreResult<Connection> {
     let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
     conn.pragma_update(None, "query_only", true).map_err(err)?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer's batches, seen from inside: jobs queued while the writer is busy share the
+    //! next transaction, each in its savepoint, and hear back only once it committed.
+    use std::pin::Pin;
+    use std::sync::mpsc as std_mpsc;
+
+    use futures::FutureExt;
+
+    use super::*;
+
+    type Write<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + 'a>>;
+
+    async fn open() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&format!("sqlite://{}/store.db", dir.path().display())).await.unwrap();
+        (dir, store)
+    }
+
+    fn insert(c: &Connection, jti: &str) -> StoreResult<()> {
+        exec(c, "INSERT INTO used_jtis (client_id, jti, expires_at) VALUES ('c', ?1, 0)", [jti]).map(drop)
+    }
+
+    fn stored(store: &SqliteStore, jti: &str) -> bool {
+        store.read(|c| one(c, "SELECT jti FROM used_jtis WHERE jti = ?1", [jti], |_| Ok(()))).unwrap().is_some()
+    }
+
+    /// Runs `writes` as one batch: a first job holds the writer until all of them are queued.
+    async fn one_batch<'a>(store: &'a SqliteStore, writes: Vec<Write<'a>>) -> Vec<StoreResult<()>> {
+        let (started, has_started) = std_mpsc::channel();
+        let (release, released) = std_mpsc::channel::<()>();
+        let mut holding = Box::pin(store.write(move |_| {
+            started.send(()).map_err(err)?;
+            released.recv().map_err(err)
+        }));
+        assert!((&mut holding).now_or_never().is_none(), "the holding job is queued");
+        has_started.recv().unwrap();
+        let mut writes = writes;
+        for write in &mut writes {
+            assert!(write.as_mut().now_or_never().is_none(), "queued behind the holding job");
+        }
+        release.send(()).unwrap();
+        holding.await.unwrap();
+        futures::future::join_all(writes).await
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_job_rolls_back_only_itself_and_answers_come_after_the_commit() {
+        let (dir, store) = open().await;
+        let path = dir.path().join("store.db");
+        let outcomes = one_batch(
+            &store,
+            vec![
+                Box::pin(store.write(|c| insert(c, "first"))),
+                Box::pin(store.write(|c| {
+                    insert(c, "failed")?;
+                    Err(StoreError("refused".into()))
+                })),
+                Box::pin(store.write(|c| {
+                    insert(c, "panicked")?;
+                    panic!("a bug inside a write job")
+                })),
+                Box::pin(store.write(move |c| {
+                    insert(c, "last")?;
+                    // In the batch's open transaction: "first" is written, and no other
+                    // connection sees it yet.
+                    let outside = Connection::open(&path).map_err(err)?;
+                    let seen =
+                        |conn: &Connection| one(conn, "SELECT 1 FROM used_jtis WHERE jti = 'first'", [], |_| Ok(()));
+                    assert!(seen(c)?.is_some() && seen(&outside)?.is_none(), "one uncommitted transaction");
+                    Ok(())
+                })),
+            ],
+        )
+        .await;
+        assert!(outcomes[0].is_ok() && outcomes[3].is_ok(), "{outcomes:?}");
+        assert_eq!(outcomes[1].as_ref().unwrap_err().0, "refused");
+        assert!(outcomes[2].is_err(), "the panic is an error to its caller");
+        assert!(stored(&store, "first") && stored(&store, "last"));
+        assert!(!stored(&store, "failed") && !stored(&store, "panicked"));
+        store.write(|c| insert(c, "after")).await.expect("the writer goes on after a panic");
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_job_of_its_batch() {
+        let (_dir, store) = open().await;
+        let outcomes = one_batch(
+            &store,
+            vec![
+                Box::pin(store.write(|c| insert(c, "neighbour"))),
+                // A foreign key checked at COMMIT only: this job succeeds, the COMMIT fails.
+                Box::pin(store.write(|c| {
+                    exec(c, "PRAGMA defer_foreign_keys = ON", [])?;
+                    exec(c, "INSERT INTO user_codes (user_id, code_hash) VALUES ('nobody', 'h')", []).map(drop)
+                })),
+            ],
+        )
+        .await;
+        for outcome in &outcomes {
+            assert!(outcome.as_ref().unwrap_err().0.contains("FOREIGN KEY"), "{outcome:?}");
+        }
+        assert!(!stored(&store, "neighbour"), "nothing of the batch was committed");
+        store.write(|c| insert(c, "after")).await.expect("the next batch commits");
+        assert!(stored(&store, "after"));
+    }
+
+    #[tokio::test]
+    async fn a_stopped_writer_is_an_error_not_a_hang() {
+        let (_dir, mut store) = open().await;
+        let (jobs, queue) = mpsc::channel();
+        drop(queue);
+        store.jobs = jobs;
+        let e = store.write(|c| insert(c, "lost")).await.unwrap_err();
+        assert_eq!(e.0, writer_stopped().0);
+    }
 }

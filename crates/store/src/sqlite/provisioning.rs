@@ -24,7 +24,9 @@ impl ProvisioningStore for SqliteStore {
 
     async fn scim_meta(&self, user_id: &str) -> StoreResult<ScimMeta> {
         self.read(|c| {
-            one(c, "SELECT external_id, kept, deleted_at FROM scim_users WHERE user_id = ?1", [user_id], |r| scim_meta(r))
+            one(c, "SELECT external_id, kept, deleted_at FROM scim_users WHERE user_id = ?1", [user_id], |r| {
+                scim_meta(r)
+            })
         })
         .map(Option::unwrap_or_default)
     }

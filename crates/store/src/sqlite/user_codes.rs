@@ -12,7 +12,9 @@ use crate::rows::{Fields, user_code_attempt};
 #[async_trait]
 impl UserCodeStore for SqliteStore {
     async fn user_code(&self, user_id: &str) -> StoreResult<Option<String>> {
-        self.read(|c| one(c, "SELECT code_hash FROM user_codes WHERE user_id = ?1", [user_id], |row| row.text("code_hash")))
+        self.read(|c| {
+            one(c, "SELECT code_hash FROM user_codes WHERE user_id = ?1", [user_id], |row| row.text("code_hash"))
+        })
     }
 
     async fn set_user_code(&self, user_id: &str, hash: &str) -> StoreResult<()> {
