@@ -2,25 +2,21 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{AdminStore, AdminToken, AuditEntry, StoreResult};
-use rusqlite::params;
 
-use super::{SqliteStore, all, exec, one};
+use super::{SqliteStore, all, one};
 use crate::rows::{ADMIN_TOKEN_COLS as COLS, admin_audit, admin_token};
 
 #[async_trait]
 impl AdminStore for SqliteStore {
     async fn insert_admin_token(&self, t: &AdminToken) -> StoreResult<bool> {
-        let t = t.clone();
-        self.write(move |c| {
-            exec(
-                c,
+        let inserted = self
+            .execute(
                 "INSERT INTO admin_tokens (name, token_hash, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (name) DO NOTHING",
-                params![t.name, t.token_hash, t.created_at, t.revoked_at],
+                (t.name.clone(), t.token_hash.clone(), t.created_at, t.revoked_at),
             )
-            .map(|inserted| inserted == 1)
-        })
-        .await
+            .await?;
+        Ok(inserted == 1)
     }
 
     async fn admin_tokens(&self) -> StoreResult<Vec<AdminToken>> {
@@ -34,29 +30,13 @@ impl AdminStore for SqliteStore {
     }
 
     async fn revoke_admin_token(&self, name: &str, now: UnixTime) -> StoreResult<bool> {
-        let name = name.to_owned();
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE admin_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL",
-                params![name, now],
-            )
-            .map(|revoked| revoked == 1)
-        })
-        .await
+        let sql = "UPDATE admin_tokens SET revoked_at = ?2 WHERE name = ?1 AND revoked_at IS NULL";
+        Ok(self.execute(sql, (name.to_owned(), now)).await? == 1)
     }
 
     async fn append_audit(&self, e: &AuditEntry) -> StoreResult<()> {
-        let e = e.clone();
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO admin_audit (at, actor, action, status) VALUES (?1, ?2, ?3, ?4)",
-                params![e.at, e.actor, e.action, e.status],
-            )
-        })
-        .await
-        .map(drop)
+        let sql = "INSERT INTO admin_audit (at, actor, action, status) VALUES (?1, ?2, ?3, ?4)";
+        self.execute(sql, (e.at, e.actor.clone(), e.action.clone(), e.status)).await.map(drop)
     }
 
     async fn audit_log(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditEntry>> {

@@ -68,7 +68,6 @@ impl ClientStore for SqliteStore {
     }
 
     async fn delete_client(&self, client_id: &str) -> StoreResult<bool> {
-        let client_id = client_id.to_owned();
-        self.write(move |c| exec(c, "DELETE FROM clients WHERE client_id = ?1", [client_id]).map(|n| n > 0)).await
+        Ok(self.execute("DELETE FROM clients WHERE client_id = ?1", [client_id.to_owned()]).await? > 0)
     }
 }

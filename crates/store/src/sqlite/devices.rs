@@ -23,8 +23,7 @@ macro_rules! device_params {
 impl SqliteStore {
     /// One statement on one device; true when it changed the device.
     async fn change_device(&self, sql: &'static str, device_id: &str) -> StoreResult<bool> {
-        let device_id = device_id.to_owned();
-        self.write(move |c| exec(c, sql, [device_id]).map(|changed| changed == 1)).await
+        Ok(self.execute(sql, [device_id.to_owned()]).await? == 1)
     }
 
     fn device_where(&self, sql: &str, value: &str) -> StoreResult<Option<Device>> {
@@ -141,12 +140,8 @@ impl DeviceStore for SqliteStore {
     }
 
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {
-        let device_id = device_id.to_owned();
-        self.write(move |c| {
-            exec(c, "UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1", params![device_id, now])
-        })
-        .await
-        .map(drop)
+        let sql = "UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1";
+        self.execute(sql, (device_id.to_owned(), now)).await.map(drop)
     }
 
     async fn delete_device(&self, device_id: &str) -> StoreResult<bool> {

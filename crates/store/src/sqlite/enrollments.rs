@@ -95,16 +95,8 @@ impl EnrollmentStore for SqliteStore {
     }
 
     async fn lock_enrollment_number(&self, phone_number: &str, until: UnixTime) -> StoreResult<()> {
-        let phone_number = phone_number.to_owned();
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE enrollment_guards SET locked_until = MAX(locked_until, ?2) WHERE phone_number = ?1",
-                params![phone_number, until],
-            )
-        })
-        .await
-        .map(drop)
+        let sql = "UPDATE enrollment_guards SET locked_until = MAX(locked_until, ?2) WHERE phone_number = ?1";
+        self.execute(sql, (phone_number.to_owned(), until)).await.map(drop)
     }
 
     async fn right_code(&self, enrollment_id: &str, consume: bool) -> StoreResult<bool> {
@@ -125,24 +117,12 @@ impl EnrollmentStore for SqliteStore {
     }
 
     async fn unlock_enrollment_number(&self, phone_number: &str) -> StoreResult<bool> {
-        let phone_number = phone_number.to_owned();
-        self.write(move |c| {
-            exec(c, "DELETE FROM enrollment_guards WHERE phone_number = ?1", [phone_number]).map(|n| n == 1)
-        })
-        .await
+        Ok(self.execute("DELETE FROM enrollment_guards WHERE phone_number = ?1", [phone_number.to_owned()]).await? == 1)
     }
 
     async fn push_outbox(&self, m: &OutboxMessage) -> StoreResult<()> {
-        let m = m.clone();
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO outbox (phone_number, message, code, sent_at) VALUES (?1, ?2, ?3, ?4)",
-                params![m.phone_number, m.message, m.code, m.sent_at],
-            )
-        })
-        .await
-        .map(drop)
+        let sql = "INSERT INTO outbox (phone_number, message, code, sent_at) VALUES (?1, ?2, ?3, ?4)";
+        self.execute(sql, (m.phone_number.clone(), m.message.clone(), m.code.clone(), m.sent_at)).await.map(drop)
     }
 
     async fn outbox(&self, limit: i64) -> StoreResult<Vec<OutboxMessage>> {

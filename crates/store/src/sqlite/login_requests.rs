@@ -165,16 +165,9 @@ impl LoginRequestStore for SqliteStore {
     }
 
     async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let id = id.to_owned();
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2",
-                params![id, now],
-            )
-            .map(|changed| changed == 1)
-        })
-        .await
+        let sql =
+            "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2";
+        Ok(self.execute(sql, (id.to_owned(), now)).await? == 1)
     }
 
     async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {

@@ -97,6 +97,12 @@ impl SqliteStore {
         answered.await.map_err(|_| writer_stopped())?
     }
 
+    /// Runs one statement on the writer (see [`write`](Self::write)); the number of rows it
+    /// changed.
+    pub(super) async fn execute(&self, sql: &'static str, params: impl Params + Send + 'static) -> StoreResult<usize> {
+        self.write(move |c| exec(c, sql, params)).await
+    }
+
     /// Runs `read` on a reader connection, inline.
     pub(super) fn read<T>(&self, read: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
         // The lock guards only the list of idle connections, never held across a use: a poisoned

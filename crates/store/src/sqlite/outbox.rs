@@ -84,17 +84,13 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn message_failed(&self, id: &str, retry_at: UnixTime) -> StoreResult<()> {
-        let id = id.to_owned();
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE outbox_messages SET attempts = attempts + 1, lease_until = NULL, next_attempt_at = ?2
-                 WHERE id = ?1 AND status = 'pending'",
-                params![id, retry_at],
-            )
-            .map(drop)
-        })
+        self.execute(
+            "UPDATE outbox_messages SET attempts = attempts + 1, lease_until = NULL, next_attempt_at = ?2
+             WHERE id = ?1 AND status = 'pending'",
+            (id.to_owned(), retry_at),
+        )
         .await
+        .map(drop)
     }
 
     async fn message_dropped(&self, id: &str, now: UnixTime) -> StoreResult<()> {
@@ -102,15 +98,8 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn retry_pending_now(&self, now: UnixTime) -> StoreResult<u64> {
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE outbox_messages SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1",
-                [now],
-            )
-            .map(|changed| changed as u64)
-        })
-        .await
+        let sql = "UPDATE outbox_messages SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1";
+        Ok(self.execute(sql, [now]).await? as u64)
     }
 
     async fn pending_messages(&self) -> StoreResult<i64> {
@@ -123,16 +112,12 @@ impl OutboxStore for SqliteStore {
 
 impl SqliteStore {
     async fn end_message(&self, id: &str, status: &'static str, now: UnixTime) -> StoreResult<()> {
-        let id = id.to_owned();
-        self.write(move |c| {
-            exec(
-                c,
-                "UPDATE outbox_messages SET status = ?2, ended_at = ?3, body = x'', lease_until = NULL
-                 WHERE id = ?1 AND status = 'pending'",
-                params![id, status, now],
-            )
-            .map(drop)
-        })
+        self.execute(
+            "UPDATE outbox_messages SET status = ?2, ended_at = ?3, body = x'', lease_until = NULL
+             WHERE id = ?1 AND status = 'pending'",
+            (id.to_owned(), status, now),
+        )
         .await
+        .map(drop)
     }
 }

@@ -3,11 +3,10 @@
 use async_trait::async_trait;
 use phonelogin_core::model::{Client, User};
 use phonelogin_core::store::{ProvisioningStore, ScimMeta, StoreResult};
-use rusqlite::params;
 
 use super::clients::insert_client;
 use super::users::insert_user;
-use super::{SqliteStore, all, exec, one};
+use super::{SqliteStore, all, one};
 use crate::rows::{Fields, scim_meta};
 
 #[async_trait]
@@ -40,17 +39,12 @@ impl ProvisioningStore for SqliteStore {
     }
 
     async fn set_scim_meta(&self, user_id: &str, m: &ScimMeta) -> StoreResult<()> {
-        let (user_id, external_id, kept, deleted_at) =
-            (user_id.to_owned(), m.external_id.clone(), m.kept.as_ref().map(|k| k.to_string()), m.deleted_at);
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO scim_users (user_id, external_id, kept, deleted_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id, kept = excluded.kept,
-                   deleted_at = excluded.deleted_at",
-                params![user_id, external_id, kept, deleted_at],
-            )
-        })
+        self.execute(
+            "INSERT INTO scim_users (user_id, external_id, kept, deleted_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id) DO UPDATE SET external_id = excluded.external_id, kept = excluded.kept,
+               deleted_at = excluded.deleted_at",
+            (user_id.to_owned(), m.external_id.clone(), m.kept.as_ref().map(|k| k.to_string()), m.deleted_at),
+        )
         .await
         .map(drop)
     }

@@ -13,24 +13,19 @@ use crate::rows::{push_subscription, vapid_key};
 impl PushStore for SqliteStore {
     async fn put_push_subscription(&self, s: &PushSubscription) -> StoreResult<()> {
         let s = s.clone();
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO push_subscriptions (device_id, user_id, endpoint, p256dh, auth, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
-                   auth = excluded.auth, created_at = excluded.created_at",
-                params![s.device_id, s.user_id, s.endpoint, s.p256dh, s.auth, s.created_at],
-            )
-        })
+        self.execute(
+            "INSERT INTO push_subscriptions (device_id, user_id, endpoint, p256dh, auth, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (device_id) DO UPDATE SET endpoint = excluded.endpoint, p256dh = excluded.p256dh,
+               auth = excluded.auth, created_at = excluded.created_at",
+            (s.device_id, s.user_id, s.endpoint, s.p256dh, s.auth, s.created_at),
+        )
         .await
         .map(drop)
     }
 
     async fn delete_push_subscription(&self, device_id: &str) -> StoreResult<bool> {
-        let device_id = device_id.to_owned();
-        self.write(move |c| exec(c, "DELETE FROM push_subscriptions WHERE device_id = ?1", [device_id]).map(|n| n > 0))
-            .await
+        Ok(self.execute("DELETE FROM push_subscriptions WHERE device_id = ?1", [device_id.to_owned()]).await? > 0)
     }
 
     async fn push_subscription(&self, device_id: &str) -> StoreResult<Option<PushSubscription>> {

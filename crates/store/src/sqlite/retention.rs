@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{RetentionStore, StoreResult};
 
-use super::{SqliteStore, exec};
+use super::SqliteStore;
 
 /// One batch per kind: `?1` the cut-off, `?2` the batch size.
 const PURGES: [&str; 6] = [
@@ -23,7 +23,7 @@ impl RetentionStore for SqliteStore {
         let mut deleted = 0;
         // One write per kind: other writes get their turn between them.
         for sql in PURGES {
-            deleted += self.write(move |c| exec(c, sql, [before, batch])).await? as u64;
+            deleted += self.execute(sql, [before, batch]).await? as u64;
         }
         Ok(deleted)
     }

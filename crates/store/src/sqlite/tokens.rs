@@ -2,22 +2,17 @@
 //! revoked by a code replay (the request flag also covers a token inserted after the replay).
 use async_trait::async_trait;
 use phonelogin_core::store::{AccessToken, StoreResult, TokenStore};
-use rusqlite::params;
 
-use super::{SqliteStore, exec, one};
+use super::{SqliteStore, one};
 use crate::rows::access_token;
 
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn insert_access_token(&self, t: &AccessToken) -> StoreResult<()> {
-        let t = t.clone();
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![t.token_hash, t.login_request_id, t.client_id, t.user_id, t.scopes.to_string(), t.expires_at],
-            )
-        })
+        self.execute(
+            "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            (t.token_hash.clone(), t.login_request_id.clone(), t.client_id.clone(), t.user_id.clone(), t.scopes.to_string(), t.expires_at),
+        )
         .await
         .map(drop)
     }
@@ -36,11 +31,7 @@ impl TokenStore for SqliteStore {
     }
 
     async fn revoke_access_token(&self, token_hash: &str) -> StoreResult<bool> {
-        let token_hash = token_hash.to_owned();
-        self.write(move |c| {
-            exec(c, "UPDATE access_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0", [token_hash])
-                .map(|n| n > 0)
-        })
-        .await
+        let sql = "UPDATE access_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0";
+        Ok(self.execute(sql, [token_hash.to_owned()]).await? > 0)
     }
 }

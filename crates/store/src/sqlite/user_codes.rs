@@ -6,7 +6,7 @@ use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{StoreResult, UserCodeAttempt, UserCodeStore};
 use rusqlite::{Row, params};
 
-use super::{SqliteStore, exec, one};
+use super::{SqliteStore, one};
 use crate::rows::{Fields, user_code_attempt};
 
 #[async_trait]
@@ -18,15 +18,11 @@ impl UserCodeStore for SqliteStore {
     }
 
     async fn set_user_code(&self, user_id: &str, hash: &str) -> StoreResult<()> {
-        let (user_id, hash) = (user_id.to_owned(), hash.to_owned());
-        self.write(move |c| {
-            exec(
-                c,
-                "INSERT INTO user_codes (user_id, code_hash) VALUES (?1, ?2)
-                 ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, failures = 0",
-                [user_id, hash],
-            )
-        })
+        self.execute(
+            "INSERT INTO user_codes (user_id, code_hash) VALUES (?1, ?2)
+             ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, failures = 0",
+            [user_id.to_owned(), hash.to_owned()],
+        )
         .await
         .map(drop)
     }
@@ -54,16 +50,12 @@ impl UserCodeStore for SqliteStore {
     }
 
     async fn end_user_code_attempt(&self, user_id: &str, right: bool, lock_until: Option<UnixTime>) -> StoreResult<()> {
-        let user_id = user_id.to_owned();
-        self.write(move |c| {
-            // A right code clears the count; a lock clears it and sets the lock; else nothing.
-            exec(
-                c,
-                "UPDATE user_codes SET failures = 0, locked_until = COALESCE(?3, locked_until)
-                 WHERE user_id = ?1 AND (?2 OR ?3 IS NOT NULL) AND (failures <> 0 OR ?3 IS NOT NULL)",
-                params![user_id, right, lock_until],
-            )
-        })
+        // A right code clears the count; a lock clears it and sets the lock; else nothing.
+        self.execute(
+            "UPDATE user_codes SET failures = 0, locked_until = COALESCE(?3, locked_until)
+             WHERE user_id = ?1 AND (?2 OR ?3 IS NOT NULL) AND (failures <> 0 OR ?3 IS NOT NULL)",
+            (user_id.to_owned(), right, lock_until),
+        )
         .await
         .map(drop)
     }

@@ -72,11 +72,8 @@ impl UserStore for SqliteStore {
     }
 
     async fn change_phone_number(&self, old: &Msisdn, new: &Msisdn) -> StoreResult<bool> {
-        let (old, new) = (old.as_str().to_owned(), new.as_str().to_owned());
-        self.write(move |c| {
-            exec(c, "UPDATE users SET phone_number = ?2 WHERE phone_number = ?1", [old, new]).map(|n| n > 0)
-        })
-        .await
+        let sql = "UPDATE users SET phone_number = ?2 WHERE phone_number = ?1";
+        Ok(self.execute(sql, [old.as_str().to_owned(), new.as_str().to_owned()]).await? > 0)
     }
 
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool> {
