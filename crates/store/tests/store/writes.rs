@@ -1,45 +1,37 @@
 //! Concurrent writes: each is durable and visible once its call returns, and one that fails
 //! takes none of the others with it (on SQLite they share a group commit).
 use futures::future::join_all;
-use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Store};
+use phonelogin_core::store::Store;
 
-use crate::helpers::{CLIENT, NOW, USER};
+use crate::helpers::user;
 
-fn token(hash: &str) -> AccessToken {
-    AccessToken {
-        token_hash: hash.into(),
-        login_request_id: format!("r-{hash}"),
-        client_id: CLIENT.into(),
-        user_id: USER.into(),
-        scopes: ScopeSet::parse_lenient("openid"),
-        expires_at: NOW + 300,
-    }
+fn phone(n: usize) -> String {
+    format!("47{:08}", 10_000_000 + n)
 }
 
 pub async fn parallel_writes_are_each_visible_once_answered(store: &dyn Store) {
     let writes = (0..64).map(|n| async move {
-        let hash = format!("t-{n}");
-        store.insert_access_token(&token(&hash)).await.unwrap();
+        let id = format!("u-{n}");
+        store.upsert_user(&user(&id, &phone(n))).await.unwrap();
         // Read right after the answer: the write is there for everyone.
-        store.access_token(&hash).await.unwrap().is_some()
+        store.user(&id).await.unwrap().is_some()
     });
     assert!(join_all(writes).await.into_iter().all(|seen| seen), "every write visible once answered");
 }
 
 pub async fn a_failing_write_leaves_its_neighbours_written(store: &dyn Store) {
-    store.insert_access_token(&token("taken")).await.unwrap();
-    // Every other write repeats the taken key and fails; the others must stay.
-    let writes = (0..32).map(|n| async move {
-        let hash = if n % 2 == 0 { "taken".to_owned() } else { format!("t-{n}") };
-        store.insert_access_token(&token(&hash)).await.is_ok()
+    store.upsert_user(&user("taken", &phone(0))).await.unwrap();
+    // Every other write reuses the taken user id with a new number and fails; the others stay.
+    let writes = (1..=32).map(|n| async move {
+        let id = if n % 2 == 0 { "taken".to_owned() } else { format!("u-{n}") };
+        store.upsert_user(&user(&id, &phone(n))).await.is_ok()
     });
-    let ok = join_all(writes).await;
-    for (n, ok) in ok.into_iter().enumerate() {
+    for (n, ok) in (1..).zip(join_all(writes).await) {
         assert_eq!(ok, n % 2 == 1, "write {n}");
         if ok {
-            assert!(store.access_token(&format!("t-{n}")).await.unwrap().is_some(), "write {n} kept");
+            assert!(store.user(&format!("u-{n}")).await.unwrap().is_some(), "write {n} kept");
         }
     }
-    assert!(store.access_token("taken").await.unwrap().is_some());
+    let taken = store.user("taken").await.unwrap().expect("the first write stays");
+    assert_eq!(taken.phone_number.as_str(), phone(0));
 }
