@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 pub const CLIENT_ID: &str = "bench";
 /// Fixed on purpose: fixtures may carry known secrets so that a test setup is reproducible.
 pub const CLIENT_SECRET: &str = "bench-secret-7f3c9a1e5b2d4c6e8a0f1b3d5c7e9a2b";
+/// The secret of client `bench` on the speed peer (its own default).
+pub const PEER_CLIENT_SECRET: &str = "bench-secret";
 pub const PIN: &str = "1234";
 /// Norwegian numbers are `47` + 8 digits: the bench uses 4790000000 + i.
 pub const MAX_USERS: usize = 10_000_000;

@@ -1,10 +1,13 @@
 //! The closed-loop driver: exactly `concurrency` workers, each sending its next request when the
 //! previous one answered, until the deadline or the request cap; latencies recorded per operation.
+//! Each worker owns one keep-alive connection, handed to the operation and back.
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::target::{Conn, Target};
 
 /// What one operation came to: a success (with a label worth counting) or an error kind.
 pub enum Outcome {
@@ -96,12 +99,13 @@ impl Run {
     }
 }
 
-/// Runs `op(worker, seq)` in `concurrency` closed loops for at most `duration` and `max` operations
-/// and records each operation's latency and outcome; `seq` numbers the operations of the run.
-pub async fn drive<F, Fut>(concurrency: usize, duration: Duration, max: u64, op: F) -> Run
+/// Runs `op(conn, worker, seq)` in `concurrency` closed loops for at most `duration` and `max`
+/// operations and records each operation's latency and outcome; `seq` numbers the operations of
+/// the run, `conn` is the worker's connection, which the operation hands back with its outcome.
+pub async fn drive<F, Fut>(target: &Arc<Target>, concurrency: usize, duration: Duration, max: u64, op: F) -> Run
 where
-    F: Fn(usize, u64) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Outcome> + Send,
+    F: Fn(Conn, usize, u64) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = (Conn, Outcome)> + Send,
 {
     let start = Instant::now();
     let limits = Arc::new(Limits { deadline: start + duration, max, started: AtomicU64::new(0) });
@@ -109,11 +113,13 @@ where
         .map(|w| {
             let limits = Arc::clone(&limits);
             let op = op.clone();
+            let mut conn = Conn::new(Arc::clone(target));
             tokio::spawn(async move {
                 let mut record = Record::default();
                 while let Some(seq) = limits.next() {
                     let t = Instant::now();
-                    let outcome = op(w, seq).await;
+                    let (back, outcome) = op(conn, w, seq).await;
+                    conn = back;
                     record.add(t.elapsed(), outcome);
                 }
                 record
@@ -148,17 +154,22 @@ mod tests {
         assert_eq!(Record::default().percentiles_ms(&[50.0]), vec![0.0]);
     }
 
+    /// A target nothing is sent to: these operations never use their connection.
+    fn idle() -> Arc<Target> {
+        Arc::new(Target::new("http://127.0.0.1:9").expect("a loopback URL"))
+    }
+
     #[tokio::test]
     async fn the_cap_bounds_the_operations() {
-        let run = drive(4, Duration::from_secs(10), 25, |_, _| async { Outcome::Ok("ok") }).await;
+        let run = drive(&idle(), 4, Duration::from_secs(10), 25, |c, _, _| async { (c, Outcome::Ok("ok")) }).await;
         assert_eq!(run.record.ok, 25);
         assert_eq!(run.record.labels.get("ok"), Some(&25));
     }
 
     #[tokio::test]
     async fn errors_are_counted_by_kind() {
-        let run = drive(2, Duration::from_secs(10), 10, |_, seq| async move {
-            if seq % 2 == 0 { Outcome::Err("HTTP 500".into()) } else { Outcome::Ok("ok") }
+        let run = drive(&idle(), 2, Duration::from_secs(10), 10, |c, _, seq| async move {
+            (c, if seq % 2 == 0 { Outcome::Err("HTTP 500".into()) } else { Outcome::Ok("ok") })
         })
         .await;
         assert_eq!(run.record.error_count(), 5);

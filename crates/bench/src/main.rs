@@ -17,8 +17,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::load::{Record, Run};
 use crate::procfs::CpuMeter;
 use crate::report::{Goal, Line};
-use crate::scenarios::{FLOW_STEPS, Load};
-use crate::target::Target;
+use crate::scenarios::{Load, flow_steps};
+use crate::target::{Endpoint, Target};
 
 /// `fill` reports its progress every this many requests.
 const FILL_CHUNK: u64 = 50_000;
@@ -26,6 +26,9 @@ const FILL_CHUNK: u64 = 50_000;
 #[derive(Parser)]
 #[command(name = "phonelogin-bench", version, about = "Load tool for a phonelogin server running on this machine")]
 struct Cli {
+    /// Threads of this tool's own runtime; one keeps the tool's CPU well under the server's.
+    #[arg(long, global = true, default_value_t = 1)]
+    client_threads: usize,
     #[command(subcommand)]
     command: Command,
 }
@@ -83,6 +86,25 @@ struct Server {
     /// The server's process id, to print its resident memory at the end.
     #[arg(long)]
     server_pid: Option<u32>,
+    /// Load the speed peer (panva's oidc-provider in CIBA poll mode, client `bench` /
+    /// `bench-secret`) at --url instead of phonelogin; this is the URL of its admin port, which
+    /// approves a request the way phonelogin's user does on the phone.
+    #[arg(long)]
+    peer_admin: Option<String>,
+    /// Where the push scenario holds the devices' event streams: another node of the same
+    /// cluster measures cross-node push (spec §9: p99 < 250 ms); --url when absent (< 50 ms).
+    #[arg(long)]
+    push_url: Option<String>,
+}
+
+impl Server {
+    fn target(&self) -> Result<Arc<Target>, String> {
+        let target = match &self.peer_admin {
+            Some(admin) => Target::peer(&self.url, admin)?,
+            None => Target::new(&self.url)?,
+        };
+        Ok(Arc::new(target))
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,11 +114,28 @@ enum Scenario {
     Backchannel,
     Poll,
     Flow,
+    /// Backchannel request → `login_request` event on the user's device stream.
+    Push,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let result = match Cli::parse().command {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match cli.client_threads {
+        0 => Err(std::io::Error::other("--client-threads must be at least 1")),
+        1 => tokio::runtime::Builder::new_current_thread().enable_all().build(),
+        n => tokio::runtime::Builder::new_multi_thread().worker_threads(n).enable_all().build(),
+    };
+    match runtime {
+        Ok(runtime) => runtime.block_on(command(cli.command)),
+        Err(e) => {
+            eprintln!("phonelogin-bench: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn command(command: Command) -> ExitCode {
+    let result = match command {
         Command::Fixtures { users, out } => write_fixtures(users, out.as_deref()),
         Command::Run { server, concurrency, duration, max_requests, pending, scenario } => {
             match load_settings(&server, concurrency, duration) {
@@ -169,7 +208,7 @@ fn line(name: &'static str, unit: &'static str, run: &mut Run, goal: Goal, cpu: 
 }
 
 async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) -> Result<(), String> {
-    let t = Arc::new(Target::new(&server.url, load.concurrency)?);
+    let t = server.target()?;
     let users = server.users;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!(
@@ -192,7 +231,7 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
     report::print(&ceiling_line, None);
     report::print_errors(&health.record.errors);
     if health.record.ok == 0 {
-        return Err(format!("GET {} never answered 200; is the server running?", t.url(target::HEALTHZ)));
+        return Err(format!("GET {} never answered 200; is the server running?", t.url(Endpoint::Ceiling)));
     }
     let ceiling = Some(ceiling_line.rate);
     let wants = |s: Scenario| scenario == Scenario::All || scenario == s;
@@ -205,7 +244,7 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
         let step_p99: Vec<f64> = flows.steps.iter_mut().map(|r| r.percentiles_ms(&[99.0])[0]).collect();
         l.p99_checked_ms = step_p99.iter().copied().fold(0.0, f64::max);
         report::print(&l, ceiling);
-        let steps: Vec<String> = FLOW_STEPS.iter().zip(&step_p99).map(|(n, p)| format!("{n} {p:.2}")).collect();
+        let steps: Vec<String> = flow_steps(&t.api).iter().zip(&step_p99).map(|(n, p)| format!("{n} {p:.2}")).collect();
         println!("{:<12}   p99 ms per request: {}", "", steps.join(", "));
         report::print_errors(&flows.run.record.errors);
     }
@@ -224,6 +263,21 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
         println!("{:<12}   over {} pending requests: {}", "", ids.len(), counts.join(", "));
         report::print_errors(&run.record.errors);
     }
+    if wants(Scenario::Push) && server.peer_admin.is_none() {
+        let streams = match &server.push_url {
+            Some(url) => Arc::new(Target::new(url)?),
+            None => Arc::clone(&t),
+        };
+        let bound = if server.push_url.is_some() { 250.0 } else { 50.0 };
+        let cpu = CpuMeter::start(server.server_pid);
+        let (mut run, mut events) = scenarios::push(Arc::clone(&t), streams, users, load).await?;
+        let mut l = line("push", "req/s", &mut run, Goal::P99Below(bound), &cpu);
+        let p = events.percentiles_ms(&[50.0, 99.0]);
+        (l.p50_ms, l.p99_ms, l.p99_checked_ms) = (p[0], p[1], p[1]);
+        report::print(&l, ceiling);
+        println!("{:<12}   p50/p99: backchannel sent → login_request event on the device", "");
+        report::print_errors(&run.record.errors);
+    }
     if let Some(pid) = server.server_pid {
         report::print_memory(pid, None);
     }
@@ -231,7 +285,7 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
 }
 
 async fn fill(server: &Server, load: Load) -> Result<(), String> {
-    let t = Arc::new(Target::new(&server.url, load.concurrency)?);
+    let t = server.target()?;
     if let Some(pid) = server.server_pid {
         print!("before: ");
         report::print_memory(pid, None);

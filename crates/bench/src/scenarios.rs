@@ -4,19 +4,30 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue};
-use reqwest::{RequestBuilder, StatusCode, Url};
+use bytes::Bytes;
+use hyper::StatusCode;
+use hyper::header::HeaderValue;
 use serde_json::Value;
 
 use crate::fixtures::{device_token, msisdn};
 use crate::load::{Outcome, Record, Run, drive};
-use crate::target::{BACKCHANNEL, HEALTHZ, LOGIN_REQUESTS, TOKEN, Target, USERINFO};
+use crate::target::{Api, Conn, Endpoint, EventStream, Req, Target, header};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const CIBA_GRANT: &str = "urn%3Aopenid%3Aparams%3Agrant-type%3Aciba";
 const APPROVE_BODY: &str = r#"{"pin":"1234","consent":true,"delegated_consents":{}}"#;
-/// The flow's steps, in order; their latencies are reported one by one.
-pub const FLOW_STEPS: [&str; 5] = ["backchannel", "list", "approve", "token", "userinfo"];
+/// The flow's steps on phonelogin, in order; their latencies are reported one by one.
+const FLOW_STEPS: [&str; 5] = ["backchannel", "list", "approve", "token", "userinfo"];
+/// On the peer the phone's part is one call to its admin port.
+const PEER_FLOW_STEPS: [&str; 4] = ["backchannel", "approve", "token", "userinfo"];
+
+/// The steps of a flow on this API.
+pub fn flow_steps(api: &Api) -> &'static [&'static str] {
+    match api {
+        Api::Phonelogin => &FLOW_STEPS,
+        Api::OidcProvider { .. } => &PEER_FLOW_STEPS,
+    }
+}
 
 /// How hard and how long: workers, time, and a cap on operations.
 #[derive(Clone, Copy)]
@@ -26,27 +37,9 @@ pub struct Load {
     pub max: u64,
 }
 
-/// Sends a request and reads the whole answer, so the connection goes back to the pool.
-async fn exchange(req: RequestBuilder) -> Result<(StatusCode, String), String> {
-    let resp = req.send().await.map_err(transport)?;
-    let status = resp.status();
-    let body = resp.text().await.map_err(transport)?;
-    Ok((status, body))
-}
-
-fn transport(e: reqwest::Error) -> String {
-    if e.is_timeout() {
-        "timeout".into()
-    } else if e.is_connect() {
-        "cannot connect".into()
-    } else {
-        format!("transport: {}", e.without_url())
-    }
-}
-
 /// The kind of an unexpected answer: its status and the `error` member when there is one.
-fn unexpected(status: StatusCode, body: &str) -> String {
-    let parsed = serde_json::from_str::<Value>(body).ok();
+fn unexpected(status: StatusCode, body: &[u8]) -> String {
+    let parsed = serde_json::from_slice::<Value>(body).ok();
     match parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str) {
         Some(code) => format!("HTTP {} {code}", status.as_u16()),
         None => format!("HTTP {}", status.as_u16()),
@@ -54,49 +47,62 @@ fn unexpected(status: StatusCode, body: &str) -> String {
 }
 
 /// The body of a 200 answer, or the kind of the failure.
-async fn expect_ok(req: RequestBuilder) -> Result<String, String> {
-    match exchange(req).await? {
+async fn expect_ok(conn: &mut Conn, req: Req) -> Result<Bytes, String> {
+    match conn.send(req).await? {
         (StatusCode::OK, body) => Ok(body),
         (status, body) => Err(unexpected(status, &body)),
     }
 }
 
-fn outcome(result: Result<String, String>) -> Outcome {
+fn outcome(result: Result<Bytes, String>) -> Outcome {
     match result {
         Ok(_) => Outcome::Ok("ok"),
         Err(kind) => Outcome::Err(kind),
     }
 }
 
-fn client_post(t: &Target, url: &Url, body: String) -> RequestBuilder {
-    t.http.post(url.clone()).header(AUTHORIZATION, t.client_auth.clone()).header(CONTENT_TYPE, FORM).body(body)
+/// A form POST of the bench client (client_secret_basic).
+fn client_post(t: &Target, path: &str, body: Bytes) -> Req {
+    Req::post(path, FORM, body).auth(t.client_auth.clone())
 }
 
-fn backchannel_body(user: usize, extra: &str) -> String {
-    format!("scope=openid+name&login_hint=urn%3Amsisdn%3A{}{extra}", msisdn(user))
+fn backchannel_body(t: &Target, user: usize, extra: &str) -> String {
+    format!("scope={}&login_hint=urn%3Amsisdn%3A{}{extra}", t.api.scope(), msisdn(user))
 }
 
 fn pick<T: Clone>(items: &[T], seq: u64) -> T {
     items[(seq % items.len() as u64) as usize].clone()
 }
 
+/// Bodies prepared once, handed out without copying.
+fn bodies(texts: impl Iterator<Item = String>) -> Arc<[Bytes]> {
+    texts.map(Bytes::from).collect()
+}
+
 /// `GET /healthz`; success is 200.
 pub async fn healthz(t: Arc<Target>, load: Load) -> Run {
-    let url = t.url(HEALTHZ);
-    drive(load.concurrency, load.duration, load.max, move |_, _| {
-        let req = t.http.get(url.clone());
-        async move { outcome(expect_ok(req).await) }
+    let path = t.path(Endpoint::Ceiling);
+    drive(&t, load.concurrency, load.duration, load.max, move |mut conn, _, _| {
+        let req = Req::get(path.clone());
+        async move {
+            let result = expect_ok(&mut conn, req).await;
+            (conn, outcome(result))
+        }
     })
     .await
 }
 
 /// Backchannel requests for the users in turn; success is 200. Each one leaves a pending request.
 pub async fn backchannel(t: Arc<Target>, users: usize, load: Load) -> Run {
-    let bodies: Arc<[String]> = (0..users).map(|u| backchannel_body(u, "")).collect();
-    let url = t.url(BACKCHANNEL);
-    drive(load.concurrency, load.duration, load.max, move |_, seq| {
-        let req = client_post(&t, &url, pick(&bodies, seq));
-        async move { outcome(expect_ok(req).await) }
+    let bodies = bodies((0..users).map(|u| backchannel_body(&t, u, "")));
+    let path = t.path(Endpoint::Backchannel);
+    let target = Arc::clone(&t);
+    drive(&t, load.concurrency, load.duration, load.max, move |mut conn, _, seq| {
+        let req = client_post(&target, &path, pick(&bodies, seq));
+        async move {
+            let result = expect_ok(&mut conn, req).await;
+            (conn, outcome(result))
+        }
     })
     .await
 }
@@ -108,26 +114,28 @@ pub async fn create_pending(
     count: usize,
     concurrency: usize,
 ) -> Result<Vec<String>, String> {
-    let bodies: Arc<[String]> = (0..users).map(|u| backchannel_body(u, "")).collect();
-    let url = t.url(BACKCHANNEL);
+    let bodies = bodies((0..users).map(|u| backchannel_body(&t, u, "")));
+    let path = t.path(Endpoint::Backchannel);
     let ids = Arc::new(Mutex::new(Vec::with_capacity(count)));
     let collected = Arc::clone(&ids);
-    let run = drive(concurrency, Duration::from_secs(3600), count as u64, move |_, seq| {
-        let req = client_post(&t, &url, pick(&bodies, seq));
+    let target = Arc::clone(&t);
+    let run = drive(&t, concurrency, Duration::from_secs(3600), count as u64, move |mut conn, _, seq| {
+        let req = client_post(&target, &path, pick(&bodies, seq));
         let ids = Arc::clone(&collected);
         async move {
-            let body = match expect_ok(req).await {
+            let body = match expect_ok(&mut conn, req).await {
                 Ok(body) => body,
-                Err(kind) => return Outcome::Err(kind),
+                Err(kind) => return (conn, Outcome::Err(kind)),
             };
-            let parsed = serde_json::from_str::<Value>(&body).ok();
-            match parsed.as_ref().and_then(|v| v.get("auth_req_id")).and_then(Value::as_str) {
+            let parsed = serde_json::from_slice::<Value>(&body).ok();
+            let outcome = match parsed.as_ref().and_then(|v| v.get("auth_req_id")).and_then(Value::as_str) {
                 Some(id) => {
                     ids.lock().unwrap_or_else(PoisonError::into_inner).push(id.to_owned());
                     Outcome::Ok("ok")
                 }
                 None => Outcome::Err("200 without auth_req_id".into()),
-            }
+            };
+            (conn, outcome)
         }
     })
     .await;
@@ -141,15 +149,15 @@ pub async fn create_pending(
 /// Token polls on pending requests in turn; success is 400 `authorization_pending` or
 /// `slow_down`, both right for a pending request (the second once it is polled too soon).
 pub async fn poll(t: Arc<Target>, auth_req_ids: &[String], load: Load) -> Run {
-    let bodies: Arc<[String]> =
-        auth_req_ids.iter().map(|id| format!("grant_type={CIBA_GRANT}&auth_req_id={id}")).collect();
-    let url = t.url(TOKEN);
-    drive(load.concurrency, load.duration, load.max, move |_, seq| {
-        let req = client_post(&t, &url, pick(&bodies, seq));
+    let bodies = bodies(auth_req_ids.iter().map(|id| format!("grant_type={CIBA_GRANT}&auth_req_id={id}")));
+    let path = t.path(Endpoint::Token);
+    let target = Arc::clone(&t);
+    drive(&t, load.concurrency, load.duration, load.max, move |mut conn, _, seq| {
+        let req = client_post(&target, &path, pick(&bodies, seq));
         async move {
-            match exchange(req).await {
+            let outcome = match conn.send(req).await {
                 Ok((StatusCode::BAD_REQUEST, body)) => {
-                    let parsed = serde_json::from_str::<Value>(&body).ok();
+                    let parsed = serde_json::from_slice::<Value>(&body).ok();
                     match parsed.as_ref().and_then(|v| v.get("error")).and_then(Value::as_str) {
                         Some("authorization_pending") => Outcome::Ok("authorization_pending"),
                         Some("slow_down") => Outcome::Ok("slow_down"),
@@ -158,7 +166,8 @@ pub async fn poll(t: Arc<Target>, auth_req_ids: &[String], load: Load) -> Run {
                 }
                 Ok((status, body)) => Outcome::Err(unexpected(status, &body)),
                 Err(kind) => Outcome::Err(kind),
-            }
+            };
+            (conn, outcome)
         }
     })
     .await
@@ -174,15 +183,17 @@ struct Flow {
     nonce: String,
     device_auth: Vec<HeaderValue>,
     iterations: Vec<AtomicU64>,
+    /// Each worker's connection to the peer's admin port (unused on phonelogin).
+    admin_conns: Vec<Mutex<Option<Conn>>>,
     steps: Mutex<Vec<Record>>,
     urls: FlowUrls,
 }
 
 struct FlowUrls {
-    backchannel: Url,
-    list: Url,
-    token: Url,
-    userinfo: Url,
+    backchannel: String,
+    list: String,
+    token: String,
+    userinfo: String,
 }
 
 /// The flow run, with a record per step.
@@ -195,39 +206,38 @@ pub struct FlowRun {
 /// token (200 with an ID token) → userinfo (200). Uses at most one worker per user.
 pub async fn flow(t: Arc<Target>, users: usize, load: Load) -> Result<FlowRun, String> {
     let workers = load.concurrency.min(users);
-    let device_auth = (0..users)
-        .map(|u| HeaderValue::from_str(&format!("Bearer {}", device_token(u))).map_err(|e| e.to_string()))
-        .collect::<Result<Vec<_>, _>>()?;
-    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let device_auth =
+        (0..users).map(|u| header(&format!("Bearer {}", device_token(u)))).collect::<Result<Vec<_>, _>>()?;
     let urls = FlowUrls {
-        backchannel: t.url(BACKCHANNEL),
-        list: t.url(LOGIN_REQUESTS),
-        token: t.url(TOKEN),
-        userinfo: t.url(USERINFO),
+        backchannel: t.path(Endpoint::Backchannel),
+        list: t.path(Endpoint::LoginRequests),
+        token: t.path(Endpoint::Token),
+        userinfo: t.path(Endpoint::Userinfo),
     };
     let shared = Arc::new(Flow {
-        t,
+        t: Arc::clone(&t),
         users,
         workers,
-        nonce: base36(since_epoch.as_secs(), 3),
+        nonce: run_nonce(),
         device_auth,
         iterations: (0..workers).map(|_| AtomicU64::new(0)).collect(),
-        steps: Mutex::new(FLOW_STEPS.iter().map(|_| Record::default()).collect()),
+        admin_conns: (0..workers).map(|_| Mutex::new(None)).collect(),
+        steps: Mutex::new(flow_steps(&t.api).iter().map(|_| Record::default()).collect()),
         urls,
     });
     let ctx = Arc::clone(&shared);
-    let run = drive(workers, load.duration, load.max, move |w, _| one_flow(Arc::clone(&ctx), w)).await;
+    let run = drive(&t, workers, load.duration, load.max, move |conn, w, _| one_flow(Arc::clone(&ctx), conn, w)).await;
     let steps = std::mem::take(&mut *shared.steps.lock().unwrap_or_else(PoisonError::into_inner));
     Ok(FlowRun { run, steps })
 }
 
-async fn one_flow(c: Arc<Flow>, worker: usize) -> Outcome {
+async fn one_flow(c: Arc<Flow>, mut conn: Conn, worker: usize) -> (Conn, Outcome) {
     let k = c.iterations.get(worker).map_or(0, |n| n.fetch_add(1, Ordering::Relaxed));
     let owned = (c.users - worker).div_ceil(c.workers) as u64;
     let user = worker + c.workers * usize::try_from(k % owned).unwrap_or(0);
     let binding = format!("{}{}", c.nonce, base36(k, 5));
     let mut times = Vec::with_capacity(FLOW_STEPS.len());
-    let result = flow_steps(&c, user, &binding, &mut times).await;
+    let result = run_flow(&c, &mut conn, worker, user, &binding, &mut times).await;
     {
         let mut steps = c.steps.lock().unwrap_or_else(PoisonError::into_inner);
         for (i, (latency, step)) in times.into_iter().enumerate() {
@@ -236,18 +246,20 @@ async fn one_flow(c: Arc<Flow>, worker: usize) -> Outcome {
             }
         }
     }
-    match result {
+    let outcome = match result {
         Ok(()) => Outcome::Ok("flow"),
         Err(kind) => Outcome::Err(kind),
-    }
+    };
+    (conn, outcome)
 }
 
 /// Sends one step of a flow, records its latency, and returns its JSON answer if 200.
-async fn step(times: &mut Vec<(Duration, Outcome)>, req: RequestBuilder) -> Result<Value, String> {
-    let name = FLOW_STEPS.get(times.len()).copied().unwrap_or("step");
+async fn step(conn: &mut Conn, times: &mut Vec<(Duration, Outcome)>, api: &Api, req: Req) -> Result<Value, String> {
+    let name = flow_steps(api).get(times.len()).copied().unwrap_or("step");
     let start = Instant::now();
-    let result =
-        expect_ok(req).await.and_then(|b| serde_json::from_str::<Value>(&b).map_err(|_| "200 without JSON".into()));
+    let result = expect_ok(conn, req)
+        .await
+        .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|_| "200 without JSON".into()));
     let latency = start.elapsed();
     match result {
         Ok(v) => {
@@ -265,15 +277,48 @@ fn field<'a>(v: &'a Value, name: &str, what: &str) -> Result<&'a str, String> {
     v.get(name).and_then(Value::as_str).ok_or_else(|| format!("{what}: answer without {name}"))
 }
 
-async fn flow_steps(c: &Flow, user: usize, binding: &str, times: &mut Vec<(Duration, Outcome)>) -> Result<(), String> {
+async fn run_flow(
+    c: &Flow,
+    conn: &mut Conn,
+    worker: usize,
+    user: usize,
+    binding: &str,
+    times: &mut Vec<(Duration, Outcome)>,
+) -> Result<(), String> {
     let device = c.device_auth.get(user).cloned().ok_or("no such user")?;
-    let http = &c.t.http;
+    let u = &c.urls;
 
-    let body = backchannel_body(user, &format!("&binding_message={binding}"));
-    let started = step(times, client_post(&c.t, &c.urls.backchannel, body)).await?;
+    let body = backchannel_body(&c.t, user, &format!("&binding_message={binding}"));
+    let started = step(conn, times, &c.t.api, client_post(&c.t, &u.backchannel, body.into())).await?;
     let auth_req_id = field(&started, "auth_req_id", "backchannel")?;
 
-    let listed = step(times, http.get(c.urls.list.clone()).header(AUTHORIZATION, device.clone())).await?;
+    match c.t.peer_approval(auth_req_id) {
+        Some((admin, req)) => peer_approve(c, worker, admin, req, times).await?,
+        None => app_approve(c, conn, device, binding, times).await?,
+    }
+
+    let body = format!("grant_type={CIBA_GRANT}&auth_req_id={auth_req_id}");
+    let tokens = step(conn, times, &c.t.api, client_post(&c.t, &u.token, body.into())).await?;
+    field(&tokens, "id_token", "token")?;
+    let bearer: HeaderValue = header(&format!("Bearer {}", field(&tokens, "access_token", "token")?))?;
+
+    let info = step(conn, times, &c.t.api, Req::get(u.userinfo.clone()).auth(bearer)).await?;
+    field(&info, "sub", "userinfo")?;
+    Ok(())
+}
+
+/// The phone's part on phonelogin: list the user's requests, find this one by its binding
+/// message, approve it with the PIN and consent.
+async fn app_approve(
+    c: &Flow,
+    conn: &mut Conn,
+    device: HeaderValue,
+    binding: &str,
+    times: &mut Vec<(Duration, Outcome)>,
+) -> Result<(), String> {
+    let u = &c.urls;
+
+    let listed = step(conn, times, &c.t.api, Req::get(u.list.clone()).auth(device.clone())).await?;
     let mine = listed
         .get("login_requests")
         .and_then(Value::as_array)
@@ -281,21 +326,103 @@ async fn flow_steps(c: &Flow, user: usize, binding: &str, times: &mut Vec<(Durat
         .ok_or("list: the new request is not listed")?;
     let id = field(mine, "id", "list")?;
 
-    let approve = http
-        .post(format!("{}/{id}/approve", c.urls.list))
-        .header(AUTHORIZATION, device)
-        .header(CONTENT_TYPE, "application/json")
-        .body(APPROVE_BODY);
-    step(times, approve).await?;
+    let approve = Req::post(format!("{}/{id}/approve", u.list), "application/json", APPROVE_BODY).auth(device);
+    step(conn, times, &c.t.api, approve).await.map(drop)
+}
 
-    let body = format!("grant_type={CIBA_GRANT}&auth_req_id={auth_req_id}");
-    let tokens = step(times, client_post(&c.t, &c.urls.token, body)).await?;
-    field(&tokens, "id_token", "token")?;
-    let access_token = field(&tokens, "access_token", "token")?;
+/// The phone's part on the peer: one call to its admin port (204), on the worker's own
+/// keep-alive connection to it.
+async fn peer_approve(
+    c: &Flow,
+    worker: usize,
+    admin: Arc<Target>,
+    req: Req,
+    times: &mut Vec<(Duration, Outcome)>,
+) -> Result<(), String> {
+    let slot = c.admin_conns.get(worker).ok_or("no such worker")?;
+    let mut conn = slot.lock().unwrap_or_else(PoisonError::into_inner).take().unwrap_or_else(|| Conn::new(admin));
+    let start = Instant::now();
+    let answer = conn.send(req).await;
+    *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(conn);
+    let result = match answer {
+        Ok((StatusCode::NO_CONTENT, _)) => Ok(()),
+        Ok((status, body)) => Err(unexpected(status, &body)),
+        Err(kind) => Err(kind),
+    };
+    let outcome = result.as_ref().map_or_else(|kind| Outcome::Err(kind.clone()), |()| Outcome::Ok("ok"));
+    times.push((start.elapsed(), outcome));
+    result.map_err(|kind| format!("approve: {kind}"))
+}
 
-    let info = step(times, http.get(c.urls.userinfo.clone()).bearer_auth(access_token)).await?;
-    field(&info, "sub", "userinfo")?;
-    Ok(())
+/// Longest wait for a request's `login_request` event before it counts as lost.
+const PUSH_WAIT: Duration = Duration::from_secs(5);
+
+/// Push latency (spec §9): worker `w` holds user `w`'s event stream (opened untimed, on
+/// `streams`: another node of a cluster when given) and times each backchannel request from
+/// sending it until the `login_request` event with its binding message arrives. The run's rate
+/// counts requests; the returned record holds the event latencies.
+pub async fn push(t: Arc<Target>, streams: Arc<Target>, users: usize, load: Load) -> Result<(Run, Record), String> {
+    let workers = load.concurrency.min(users);
+    let mut opened = Vec::with_capacity(workers);
+    for user in 0..workers {
+        let device = header(&format!("Bearer {}", device_token(user)))?;
+        let stream = EventStream::open(&streams, Req::get(streams.path(Endpoint::Events)).auth(device)).await?;
+        opened.push(Mutex::new(Some(stream)));
+    }
+    let slots = Arc::new(opened);
+    let events = Arc::new(Mutex::new(Record::default()));
+    let (path, target, record) = (t.path(Endpoint::Backchannel), Arc::clone(&t), Arc::clone(&events));
+    let nonce = run_nonce();
+    let run = drive(&t, workers, load.duration, load.max, move |mut conn, w, seq| {
+        let binding = format!("{nonce}{}", base36(seq, 5));
+        let req =
+            client_post(&target, &path, backchannel_body(&target, w, &format!("&binding_message={binding}")).into());
+        let (slots, record) = (Arc::clone(&slots), Arc::clone(&record));
+        async move {
+            let Some(mut stream) = slots.get(w).and_then(|s| s.lock().unwrap_or_else(PoisonError::into_inner).take())
+            else {
+                return (conn, Outcome::Err("event stream lost".into()));
+            };
+            let start = Instant::now();
+            let (answer, event) = tokio::join!(expect_ok(&mut conn, req), wait_for(&mut stream, &binding));
+            let outcome = match (answer, event) {
+                (Ok(_), Ok(at)) => {
+                    record.lock().unwrap_or_else(PoisonError::into_inner).add(at - start, Outcome::Ok("event"));
+                    Outcome::Ok("ok")
+                }
+                (Err(kind), _) => Outcome::Err(kind),
+                (_, Err(kind)) => Outcome::Err(kind),
+            };
+            if let Some(slot) = slots.get(w) {
+                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream);
+            }
+            (conn, outcome)
+        }
+    })
+    .await;
+    let events = std::mem::take(&mut *events.lock().unwrap_or_else(PoisonError::into_inner));
+    Ok((run, events))
+}
+
+/// When the `login_request` event of the request with `binding` arrived.
+async fn wait_for(stream: &mut EventStream, binding: &str) -> Result<Instant, String> {
+    let wanted = format!("\"binding_message\":\"{binding}\"");
+    let found = async {
+        loop {
+            let (name, data) = stream.next().await?;
+            if name == "login_request" && data.contains(&wanted) {
+                return Ok::<_, String>(Instant::now());
+            }
+        }
+    };
+    tokio::time::timeout(PUSH_WAIT, found).await.unwrap_or_else(|_| Err("no login_request event within 5 s".into()))
+}
+
+/// Prefix of this run's binding messages, so leftovers of an earlier run are never taken for
+/// this run's.
+fn run_nonce() -> String {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    base36(since_epoch.as_secs(), 3)
 }
 
 /// `n` upper-case base-36 digits of `value` (the low ones), for binding messages.
@@ -329,15 +456,18 @@ mod tests {
 
     #[test]
     fn backchannel_body_encodes_the_hint() {
-        assert_eq!(backchannel_body(1, ""), "scope=openid+name&login_hint=urn%3Amsisdn%3A4790000001");
+        let ours = Target::new("http://127.0.0.1:9").expect("loopback");
+        assert_eq!(backchannel_body(&ours, 1, ""), "scope=openid+name&login_hint=urn%3Amsisdn%3A4790000001");
+        let peer = Target::peer("http://127.0.0.1:9", "http://127.0.0.1:10").expect("loopback");
+        assert_eq!(backchannel_body(&peer, 1, "&x=1"), "scope=openid+profile&login_hint=urn%3Amsisdn%3A4790000001&x=1");
     }
 
     #[test]
     fn unexpected_answers_show_status_and_error_code() {
         assert_eq!(
-            unexpected(StatusCode::TOO_MANY_REQUESTS, r#"{"error":"too_many_requests"}"#),
+            unexpected(StatusCode::TOO_MANY_REQUESTS, br#"{"error":"too_many_requests"}"#),
             "HTTP 429 too_many_requests"
         );
-        assert_eq!(unexpected(StatusCode::INTERNAL_SERVER_ERROR, "oops"), "HTTP 500");
+        assert_eq!(unexpected(StatusCode::INTERNAL_SERVER_ERROR, b"oops"), "HTTP 500");
     }
 }

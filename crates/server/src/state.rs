@@ -37,6 +37,8 @@ pub struct AppState {
     /// `PUBLIC_URL` without a trailing slash.
     pub public_url: String,
     pub issuer: String,
+    /// This node's pace of pending token polls (`slow_down`).
+    pub pacer: phonelogin_core::grant::Pacer,
     clients: RwLock<HashMap<String, (Instant, Option<Client>)>>,
     /// The active key of each algorithm, opened.
     signers: RwLock<HashMap<Alg, (Instant, Arc<Signer>)>>,
@@ -70,6 +72,7 @@ impl AppState {
             self_registration: false,
             issuer: format!("{public_url}{}", crate::paths::ISSUER_PATH),
             public_url,
+            pacer: Default::default(),
             clients: RwLock::default(),
             signers: RwLock::default(),
             jwks_cache: Default::default(),

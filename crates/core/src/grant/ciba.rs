@@ -1,11 +1,12 @@
 //! The CIBA poll grant (`urn:openid:params:grant-type:ciba`, spec §3.3), read like the table:
-//! find (recording the poll) → belongs to this client → expired? → pending / slow_down →
-//! rejected → consume once → issue tokens.
-use super::common::{TokenContext, TokenResponse, issue};
+//! find (a pure read) → belongs to this client → expired? → pending / slow_down (this node's
+//! pacer) → rejected → consume once, with the access token → sign the ID token.
+use super::common::{TokenContext, TokenResponse, issue, new_access_token};
+use super::pacer::pace_key;
 use crate::OAuthError;
 use crate::clock::UnixTime;
-use crate::crypto::sha256_hex;
-use crate::login_request::{SLOW_DOWN_STEP, State, redeem};
+use crate::crypto::{hex, sha256};
+use crate::login_request::{State, redeem};
 use crate::model::Client;
 use crate::store::Store;
 
@@ -16,25 +17,28 @@ pub async fn handle(
     auth_req_id: &str,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    // One round trip: unknown ids and other clients' ids come back as None.
-    let polled = store
-        .poll_login_request(&sha256_hex(auth_req_id), &client.client_id, SLOW_DOWN_STEP, now)
-        .await?
-        .ok_or(OAuthError::InvalidGrant)?;
-    let request = polled.request;
+    let digest = sha256(auth_req_id.as_bytes());
+    // One round trip that writes nothing: unknown ids and other clients' ids come back as None.
+    let request = store.poll_login_request(&hex(&digest), &client.client_id).await?.ok_or(OAuthError::InvalidGrant)?;
+    let key = pace_key(&digest);
     let state = request.state_at(now);
+    if state != State::Pending {
+        ctx.pacer.forget(key);
+    }
     match state {
         State::Expired => Err(OAuthError::ExpiredToken),
-        State::Pending if polled.too_soon => Err(OAuthError::SlowDown),
+        State::Pending if ctx.pacer.poll(key, request.interval, request.expires_at, now) => Err(OAuthError::SlowDown),
         State::Pending => Err(OAuthError::AuthorizationPending),
         State::Rejected => Err(OAuthError::AccessDenied),
         State::Redeemed => Err(OAuthError::InvalidGrant),
         State::Approved => {
-            // A racing poll may have redeemed it since: only one wins.
-            if redeem(state).is_none() || !store.redeem_login_request(&request.id, now).await? {
+            // A racing poll may have redeemed it since: only one wins, and only the winner's
+            // access token is inserted.
+            let (access_token, issued) = new_access_token(now);
+            if redeem(state).is_none() || !store.redeem_login_request(&request.id, &issued, now).await? {
                 return Err(OAuthError::InvalidGrant);
             }
-            issue(store, ctx, client, &request, now).await
+            issue(ctx, client, &request, access_token, now).await
         }
     }
 }

@@ -2,13 +2,14 @@
 use serde::Serialize;
 use serde_json::json;
 
+use super::pacer::Pacer;
 use crate::OAuthError;
 use crate::clock::UnixTime;
 use crate::crypto::{DerivedKeys, at_hash, random_id, random_token, sha256_hex};
 use crate::keys::{Alg, Signer};
 use crate::login_request::LoginRequest;
 use crate::model::Client;
-use crate::store::{AccessToken, Store};
+use crate::store::IssuedToken;
 
 pub const ACCESS_TOKEN_LIFETIME: i64 = 300;
 pub const ID_TOKEN_LIFETIME: i64 = 3600;
@@ -28,6 +29,8 @@ pub struct TokenContext<'a> {
     pub issuer: &'a str,
     /// The ID-token algorithm of clients that registered none.
     pub default_alg: Alg,
+    /// This node's pace of pending polls (`slow_down`).
+    pub pacer: &'a Pacer,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -39,25 +42,22 @@ pub struct TokenResponse {
     pub scope: String,
 }
 
-/// Issues tokens for a request that has just been redeemed by `client`.
+/// A new access token, and what the store keeps of it when it redeems the request.
+pub fn new_access_token(now: UnixTime) -> (String, IssuedToken) {
+    let access_token = random_token();
+    let issued = IssuedToken { token_hash: sha256_hex(&access_token), expires_at: now + ACCESS_TOKEN_LIFETIME };
+    (access_token, issued)
+}
+
+/// The token response for a request that `client` has just redeemed, with `access_token`
+/// (stored by the redemption): signs the ID token.
 pub async fn issue(
-    store: &dyn Store,
     ctx: &TokenContext<'_>,
     client: &Client,
     request: &LoginRequest,
+    access_token: String,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let access_token = random_token();
-    store
-        .insert_access_token(&AccessToken {
-            token_hash: sha256_hex(&access_token),
-            login_request_id: request.id.clone(),
-            client_id: client.client_id.clone(),
-            user_id: request.user_id.clone(),
-            scopes: request.scopes.clone(),
-            expires_at: now + ACCESS_TOKEN_LIFETIME,
-        })
-        .await?;
     let mut claims = json!({
         "iss": ctx.issuer,
         "sub": ctx.keys.pairwise_sub(&request.user_id, &client.sector),

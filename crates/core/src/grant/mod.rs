@@ -3,6 +3,7 @@
 pub mod ciba;
 pub mod ciba_redirect;
 pub mod common;
+pub mod pacer;
 
 use crate::OAuthError;
 use crate::backchannel::Params;
@@ -10,6 +11,7 @@ use crate::clock::UnixTime;
 use crate::model::{Client, GRANT_CIBA, GRANT_CIBA_REDIRECT};
 use crate::store::Store;
 pub use common::{SigningKeys, TokenContext, TokenResponse};
+pub use pacer::Pacer;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenRequest {

@@ -1,7 +1,7 @@
 //! Login requests: the pending limit, the poll, the transitions, redirect codes.
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::{IssuedToken, StoreResult};
 use crate::clock::UnixTime;
 use crate::delegated::DelegatedAnswers;
 use crate::login_request::LoginRequest;
@@ -27,14 +27,6 @@ pub enum Insert {
     LimitReached {
         earliest_expiry: UnixTime,
     },
-}
-
-/// A login request as a token poll saw it.
-#[derive(Debug, Clone)]
-pub struct Polled {
-    pub request: LoginRequest,
-    /// The poll came sooner than the interval of a pending request (the interval has grown).
-    pub too_soon: bool,
 }
 
 /// How the user approved: the code to hand out for the redirect flow, the consent to record,
@@ -72,16 +64,10 @@ pub trait LoginRequestStore {
     /// cannot exceed it.
     async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
     -> StoreResult<Insert>;
-    /// The token poll, in one round trip: finds the request by `auth_req_id` hash and client,
-    /// records the poll, and when a pending request is polled sooner than its interval grows
-    /// the interval by `step`. `None` when unknown or of another client.
-    async fn poll_login_request(
-        &self,
-        auth_req_hash: &str,
-        client_id: &str,
-        step: i64,
-        now: UnixTime,
-    ) -> StoreResult<Option<Polled>>;
+    /// The token poll, one read that writes nothing: the request by `auth_req_id` hash and
+    /// client. `None` when unknown or of another client. (Its pace is kept in memory:
+    /// `grant::pacer`.)
+    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>>;
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>>;
     /// The user's pending, unexpired requests, newest first.
     async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;
@@ -92,9 +78,17 @@ pub trait LoginRequestStore {
     /// Pending → rejected, with the prepared ping as on approval; false when no longer
     /// pending and unexpired.
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
-    /// Approved → redeemed; false when not approved and unexpired (another poll won).
-    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;
-    /// Exchanges a redirect-flow code of `client_id`; a replay revokes the tokens issued from
-    /// it, and that revocation commits.
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange>;
+    /// Approved → redeemed, and the access token issued from it inserted, in one transaction;
+    /// false when not approved and unexpired (another poll won; nothing was inserted).
+    async fn redeem_login_request(&self, id: &str, token: &IssuedToken, now: UnixTime) -> StoreResult<bool>;
+    /// Exchanges a redirect-flow code of `client_id`: on first use the request is redeemed
+    /// and `token` inserted in one transaction. A replay revokes the tokens issued from it,
+    /// and that revocation commits.
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        token: &IssuedToken,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange>;
 }

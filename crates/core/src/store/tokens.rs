@@ -15,9 +15,17 @@ pub struct AccessToken {
     pub expires_at: UnixTime,
 }
 
+/// The access token issued with a redemption (`LoginRequestStore::redeem_login_request`,
+/// `exchange_code`): its hash and expiry; its request, client, user and scopes are the
+/// redeemed request's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    pub token_hash: String,
+    pub expires_at: UnixTime,
+}
+
 #[async_trait]
 pub trait TokenStore {
-    async fn insert_access_token(&self, t: &AccessToken) -> StoreResult<()>;
     /// The token when it exists and is not revoked (expiry is the caller's to judge).
     async fn access_token(&self, token_hash: &str) -> StoreResult<Option<AccessToken>>;
     /// Revokes the token (RFC 7009); returns whether a live token was revoked.

@@ -18,8 +18,13 @@ pub async fn handle(
     let now = s.clock.now();
     let (params, client) = client_request(&s, &headers, &body, crate::paths::TOKEN).await?;
     let request = TokenRequest::parse(&params)?;
-    let ctx =
-        TokenContext { keys: &s.keys, signing: s.as_ref(), issuer: &s.issuer, default_alg: s.settings.id_token_alg };
+    let ctx = TokenContext {
+        keys: &s.keys,
+        signing: s.as_ref(),
+        issuer: &s.issuer,
+        default_alg: s.settings.id_token_alg,
+        pacer: &s.pacer,
+    };
     let tokens = grant::handle(s.store.as_ref(), &ctx, &client, &request, now).await?;
     metrics::counter!("phonelogin_tokens_issued_total").increment(1);
     Ok(([(header::CACHE_CONTROL, "no-store"), (header::PRAGMA, "no-cache")], Json(tokens)))

@@ -30,6 +30,33 @@ async fn poll_sooner_than_interval_is_slow_down_and_grows_interval() {
     assert_error(app.poll(SHOP, &id).await, 400, "authorization_pending").await;
 }
 
+/// The pace is kept in memory per request: of parallel polls that all come when the interval
+/// has passed, exactly the first is `authorization_pending`, each later one too soon.
+#[tokio::test]
+async fn parallel_polls_after_the_interval_let_exactly_one_through() {
+    let app = spawn_app().await;
+    let id = app.start(SHOP, ADA, "openid").await;
+    let other = app.start(SHOP, ADA, "openid").await;
+    assert_error(app.poll(SHOP, &id).await, 400, "authorization_pending").await;
+    app.clock.advance(5);
+    let polls = futures::future::join_all((0..50).map(|_| app.poll(SHOP, &id))).await;
+    let mut errors = Vec::new();
+    for r in polls {
+        assert_eq!(r.status(), 400);
+        errors.push(body(r).await.1["error"].as_str().unwrap().to_owned());
+    }
+    let pending = errors.iter().filter(|e| *e == "authorization_pending").count();
+    let slow = errors.iter().filter(|e| *e == "slow_down").count();
+    assert_eq!((pending, slow), (1, 49), "{errors:?}");
+    // 49 early polls grew the interval to 5 + 49 × 5 s; another request keeps its own pace.
+    assert_error(app.poll(SHOP, &other).await, 400, "authorization_pending").await;
+    app.clock.advance(249);
+    assert_error(app.poll(SHOP, &id).await, 400, "slow_down").await;
+    // ... now 255 s, waited in full.
+    app.clock.advance(255);
+    assert_error(app.poll(SHOP, &id).await, 400, "authorization_pending").await;
+}
+
 #[tokio::test]
 async fn poll_past_expiry_is_expired_token() {
     let app = spawn_app().await;

@@ -3,7 +3,9 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
+use phonelogin_core::store::{
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
+};
 use sqlx::Row;
 
 use super::PostgresStore;
@@ -16,12 +18,13 @@ use crate::rows::{login_request, login_request_cols};
 /// migration lock.
 const PENDING_LOCK_CLASS: i32 = 0x5045_4e44; // "PEND"
 
-impl PostgresStore {
-    /// One conditional update of one request; true when this call changed it.
-    async fn transition(&self, sql: &'static str, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let r = sqlx::query(sql).bind(id).bind(now).execute(&self.pool).await.map_err(err)?;
-        Ok(r.rows_affected() == 1)
-    }
+/// Inserts the access token (`$3` hash, `$4` expiry) issued from the request redeemed in the
+/// CTE `r`.
+macro_rules! insert_token_from_r {
+    () => {
+        "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at)
+         SELECT $3, r.id, r.client_id, r.user_id, r.scopes, $4 FROM r"
+    };
 }
 
 #[async_trait]
@@ -88,35 +91,18 @@ impl LoginRequestStore for PostgresStore {
         Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
 
-    async fn poll_login_request(
-        &self,
-        auth_req_hash: &str,
-        client_id: &str,
-        step: i64,
-        now: UnixTime,
-    ) -> StoreResult<Option<Polled>> {
-        // SET expressions all see the row as it was before the update (as in SQLite), and a
-        // racing poll waits for the row lock, then re-reads the row this one wrote.
+    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>> {
         let row = sqlx::query(concat!(
-            "UPDATE login_requests SET
-               too_soon = (status = 'pending' AND expires_at > $3 AND last_poll IS NOT NULL
-                   AND $3 < last_poll + poll_interval),
-               poll_interval = poll_interval + CASE WHEN status = 'pending' AND expires_at > $3
-                   AND last_poll IS NOT NULL AND $3 < last_poll + poll_interval THEN $4 ELSE 0 END,
-               last_poll = $3
-             WHERE auth_req_hash = $1 AND client_id = $2
-             RETURNING too_soon, ",
-            login_request_cols!()
+            "SELECT ",
+            login_request_cols!(),
+            " FROM login_requests WHERE auth_req_hash = $1 AND client_id = $2"
         ))
         .bind(auth_req_hash)
         .bind(client_id)
-        .bind(now)
-        .bind(step)
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|r| Ok(Polled { too_soon: r.try_get("too_soon").map_err(err)?, request: login_request(&r)? }))
-            .transpose()
+        row.as_ref().map(login_request).transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
@@ -220,17 +206,31 @@ impl LoginRequestStore for PostgresStore {
         Ok(won)
     }
 
-    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        self.transition(
-            "UPDATE login_requests SET status = 'redeemed'
-             WHERE id = $1 AND status = 'approved' AND expires_at > $2",
-            id,
-            now,
-        )
+    async fn redeem_login_request(&self, id: &str, token: &IssuedToken, now: UnixTime) -> StoreResult<bool> {
+        // One statement: the token is inserted only from the row this call redeemed.
+        let r = sqlx::query(concat!(
+            "WITH r AS (UPDATE login_requests SET status = 'redeemed'
+               WHERE id = $1 AND status = 'approved' AND expires_at > $2
+               RETURNING id, client_id, user_id, scopes) ",
+            insert_token_from_r!()
+        ))
+        .bind(id)
+        .bind(now)
+        .bind(&token.token_hash)
+        .bind(token.expires_at)
+        .execute(&self.pool)
         .await
+        .map_err(err)?;
+        Ok(r.rows_affected() == 1)
     }
 
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        token: &IssuedToken,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange> {
         let mut tx = self.begin().await?;
         // FOR UPDATE queues racing exchanges of one code: the second sees `code_used` and is
         // a replay, as it would be one after the other.
@@ -262,12 +262,18 @@ impl LoginRequestStore for PostgresStore {
             return Ok(CodeExchange::Replayed);
         }
         let redeemed = sqlx::query(concat!(
-            "UPDATE login_requests SET status = 'redeemed', code_used = TRUE
-             WHERE id = $1 AND status = 'approved' AND code_expires_at > $2 RETURNING ",
-            login_request_cols!()
+            "WITH r AS (UPDATE login_requests SET status = 'redeemed', code_used = TRUE
+               WHERE id = $1 AND status = 'approved' AND code_expires_at > $2 RETURNING *),
+             t AS (",
+            insert_token_from_r!(),
+            ") SELECT ",
+            login_request_cols!(),
+            " FROM r"
         ))
         .bind(&id)
         .bind(now)
+        .bind(&token.token_hash)
+        .bind(token.expires_at)
         .fetch_optional(&mut *tx)
         .await
         .map_err(err)?;

@@ -9,23 +9,6 @@ use crate::rows::access_token;
 
 #[async_trait]
 impl TokenStore for PostgresStore {
-    async fn insert_access_token(&self, t: &AccessToken) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&t.token_hash)
-        .bind(&t.login_request_id)
-        .bind(&t.client_id)
-        .bind(&t.user_id)
-        .bind(t.scopes.to_string())
-        .bind(t.expires_at)
-        .execute(&self.pool)
-        .await
-        .map_err(err)?;
-        Ok(())
-    }
-
     async fn access_token(&self, token_hash: &str) -> StoreResult<Option<AccessToken>> {
         let row = sqlx::query(
             "SELECT t.token_hash, t.login_request_id, t.client_id, t.user_id, t.scopes, t.expires_at

@@ -1,15 +1,28 @@
-//! Login requests: the conditional insert under the pending limit, the one-statement token
-//! poll, and each state transition as a single conditional update.
+//! Login requests: the conditional insert under the pending limit, the token poll (one read on
+//! a reader connection, no write), and each state transition as a single conditional update.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
-use phonelogin_core::store::{Approval, CodeExchange, Insert, LoginRequestStore, NewLoginRequest, Polled, StoreResult};
-use rusqlite::params;
+use phonelogin_core::store::{
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
+};
+use rusqlite::{Connection, params};
 
 use super::outbox::{insert_messages, queue_ping};
 use super::{SqliteStore, all, exec, one};
 use crate::err;
 use crate::rows::{Fields, login_request as request, login_request_cols as cols};
+
+/// Inserts the access token issued from request `id`, which this transaction has redeemed.
+fn insert_token(c: &Connection, id: &str, token: &IssuedToken) -> StoreResult<()> {
+    exec(
+        c,
+        "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at)
+         SELECT ?2, id, client_id, user_id, scopes, ?3 FROM login_requests WHERE id = ?1",
+        params![id, token.token_hash, token.expires_at],
+    )
+    .map(drop)
+}
 
 #[async_trait]
 impl LoginRequestStore for SqliteStore {
@@ -64,33 +77,15 @@ impl LoginRequestStore for SqliteStore {
         .await
     }
 
-    async fn poll_login_request(
-        &self,
-        auth_req_hash: &str,
-        client_id: &str,
-        step: i64,
-        now: UnixTime,
-    ) -> StoreResult<Option<Polled>> {
-        let (auth_req_hash, client_id) = (auth_req_hash.to_owned(), client_id.to_owned());
-        self.write(move |c| {
-            // SET expressions all see the row as it was before the update.
+    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>> {
+        self.read(|c| {
             one(
                 c,
-                concat!(
-                    "UPDATE login_requests SET
-                       too_soon = (status = 'pending' AND expires_at > ?3 AND last_poll IS NOT NULL AND ?3 < last_poll + poll_interval),
-                       poll_interval = poll_interval + CASE WHEN status = 'pending' AND expires_at > ?3 AND last_poll IS NOT NULL
-                           AND ?3 < last_poll + poll_interval THEN ?4 ELSE 0 END,
-                       last_poll = ?3
-                     WHERE auth_req_hash = ?1 AND client_id = ?2
-                     RETURNING too_soon, ",
-                    cols!()
-                ),
-                params![auth_req_hash, client_id, now, step],
-                |row| Ok(Polled { too_soon: row.flag("too_soon")?, request: request(row)? }),
+                concat!("SELECT ", cols!(), " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"),
+                [auth_req_hash, client_id],
+                |r| request(r),
             )
         })
-        .await
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {
@@ -164,14 +159,30 @@ impl LoginRequestStore for SqliteStore {
         .await
     }
 
-    async fn redeem_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let sql =
-            "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2";
-        Ok(self.execute(sql, (id.to_owned(), now)).await? == 1)
+    async fn redeem_login_request(&self, id: &str, token: &IssuedToken, now: UnixTime) -> StoreResult<bool> {
+        let (id, token) = (id.to_owned(), token.clone());
+        self.write(move |c| {
+            let won = exec(
+                c,
+                "UPDATE login_requests SET status = 'redeemed' WHERE id = ?1 AND status = 'approved' AND expires_at > ?2",
+                params![id, now],
+            )? == 1;
+            if won {
+                insert_token(c, &id, &token)?;
+            }
+            Ok(won)
+        })
+        .await
     }
 
-    async fn exchange_code(&self, code_hash: &str, client_id: &str, now: UnixTime) -> StoreResult<CodeExchange> {
-        let (code_hash, client_id) = (code_hash.to_owned(), client_id.to_owned());
+    async fn exchange_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        token: &IssuedToken,
+        now: UnixTime,
+    ) -> StoreResult<CodeExchange> {
+        let (code_hash, client_id, token) = (code_hash.to_owned(), client_id.to_owned(), token.clone());
         self.write(move |c| {
             let found = one(
                 c,
@@ -197,7 +208,9 @@ impl LoginRequestStore for SqliteStore {
                 params![id, now],
                 |r| request(r),
             )?;
-            Ok(redeemed.map_or(CodeExchange::Invalid, |r| CodeExchange::Redeemed(Box::new(r))))
+            let Some(redeemed) = redeemed else { return Ok(CodeExchange::Invalid) };
+            insert_token(c, &id, &token)?;
+            Ok(CodeExchange::Redeemed(Box::new(redeemed)))
         })
         .await
     }

@@ -8,15 +8,6 @@ use crate::rows::access_token;
 
 #[async_trait]
 impl TokenStore for SqliteStore {
-    async fn insert_access_token(&self, t: &AccessToken) -> StoreResult<()> {
-        self.execute(
-            "INSERT INTO access_tokens (token_hash, login_request_id, client_id, user_id, scopes, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            (t.token_hash.clone(), t.login_request_id.clone(), t.client_id.clone(), t.user_id.clone(), t.scopes.to_string(), t.expires_at),
-        )
-        .await
-        .map(drop)
-    }
-
     async fn access_token(&self, token_hash: &str) -> StoreResult<Option<AccessToken>> {
         self.read(|c| {
             one(

@@ -3,10 +3,9 @@
 use futures::future::join_all;
 use phonelogin_core::keys::Alg;
 use phonelogin_core::model::Profile;
-use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Store, UserCodeAttempt};
+use phonelogin_core::store::{Store, UserCodeAttempt};
 
-use crate::helpers::{NOW, client, user};
+use crate::helpers::{NOW, client, redeemed, user};
 
 pub async fn a_jti_is_used_once_until_it_expires(store: &dyn Store) {
     assert!(store.use_jti("c", "j1", NOW + 60, NOW).await.unwrap());
@@ -50,15 +49,7 @@ pub async fn racing_user_code_attempts_never_exceed_the_limit(store: &dyn Store)
 }
 
 pub async fn a_revoked_token_is_gone(store: &dyn Store) {
-    let token = AccessToken {
-        token_hash: "t-hash".into(),
-        login_request_id: "r-1".into(),
-        client_id: "c".into(),
-        user_id: "u-1".into(),
-        scopes: ScopeSet::parse_lenient("openid"),
-        expires_at: NOW + 300,
-    };
-    store.insert_access_token(&token).await.unwrap();
+    redeemed(store, "r-1", "t-hash").await;
     assert!(store.access_token("t-hash").await.unwrap().is_some());
     assert!(store.revoke_access_token("t-hash").await.unwrap());
     assert!(store.access_token("t-hash").await.unwrap().is_none());

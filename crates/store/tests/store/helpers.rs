@@ -10,7 +10,7 @@ use phonelogin_core::login_request::{Flow, LoginRequest, Status};
 use phonelogin_core::model::{AuthMethod, Client, Device, User};
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{Approval, Insert, NewLoginRequest, Store};
+use phonelogin_core::store::{Approval, Insert, IssuedToken, NewLoginRequest, Store};
 use sqlx::Connection;
 use sqlx::postgres::PgConnection;
 
@@ -203,6 +203,18 @@ pub async fn insert(store: &dyn Store, new: NewLoginRequest) -> String {
     let outcome = store.insert_login_request(&new, 1_000, NOW).await.unwrap();
     assert_eq!(outcome, Insert::Inserted);
     new.request.id
+}
+
+/// An access token `hash` to issue with a redemption at `NOW`, valid 300 s.
+pub fn issued(hash: &str) -> IssuedToken {
+    IssuedToken { token_hash: hash.into(), expires_at: NOW + 300 }
+}
+
+/// A login `id` approved and redeemed at `NOW` with the access token `token_hash`.
+pub async fn redeemed(store: &dyn Store, id: &str, token_hash: &str) {
+    insert(store, login(id)).await;
+    assert!(store.approve_login_request(id, &approval(), NOW).await.unwrap());
+    assert!(store.redeem_login_request(id, &issued(token_hash), NOW).await.unwrap());
 }
 
 /// An approval with nothing attached.

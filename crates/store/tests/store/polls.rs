@@ -1,75 +1,58 @@
-//! The token poll's bookkeeping: `too_soon` and the growing interval only for a pending,
-//! unexpired request polled sooner than its interval.
+//! The token poll is one read that writes nothing (its pace is kept in memory by the server);
+//! a redemption inserts the access token issued from it, in the same transaction.
 use futures::future::join_all;
-use phonelogin_core::store::{Polled, Store};
+use phonelogin_core::login_request::Status;
+use phonelogin_core::scope::ScopeSet;
+use phonelogin_core::store::{AccessToken, Store};
 
-use crate::helpers::{CLIENT, NOW, ROUNDS, approval, insert, login};
+use crate::helpers::{CLIENT, NOW, ROUNDS, USER, approval, insert, issued, login};
 
-const STEP: i64 = 5;
-
-async fn poll(store: &dyn Store, at: i64) -> Polled {
-    store.poll_login_request("hash-r-1", CLIENT, STEP, at).await.unwrap().expect("the request")
-}
-
-pub async fn first_poll_is_not_too_soon(store: &dyn Store) {
+pub async fn poll_finds_the_request_and_changes_nothing(store: &dyn Store) {
     insert(store, login("r-1")).await;
-    let polled = poll(store, NOW).await;
-    assert!(!polled.too_soon);
-    assert_eq!((polled.request.id.as_str(), polled.request.interval), ("r-1", 5));
-}
-
-pub async fn poll_sooner_than_interval_grows_interval(store: &dyn Store) {
-    insert(store, login("r-1")).await;
-    poll(store, NOW).await;
-    let early = poll(store, NOW + 2).await;
-    assert!(early.too_soon);
-    assert_eq!(early.request.interval, 10, "grown by the step");
-    assert_eq!(store.login_request("r-1").await.unwrap().unwrap().interval, 10, "and stored");
-    let patient = poll(store, NOW + 12).await;
-    assert!(!patient.too_soon, "waited the grown interval");
-    assert_eq!(patient.request.interval, 10);
-}
-
-pub async fn poll_after_interval_keeps_interval(store: &dyn Store) {
-    insert(store, login("r-1")).await;
-    poll(store, NOW).await;
-    let polled = poll(store, NOW + 5).await;
-    assert!(!polled.too_soon);
-    assert_eq!(polled.request.interval, 5);
-}
-
-pub async fn poll_of_decided_or_expired_request_is_never_too_soon(store: &dyn Store) {
-    insert(store, login("r-1")).await;
-    assert!(store.approve_login_request("r-1", &approval(), NOW).await.unwrap());
-    poll(store, NOW).await;
-    let approved = poll(store, NOW + 1).await;
-    assert_eq!((approved.too_soon, approved.request.interval), (false, 5), "approved");
-
-    let mut expiring = login("r-2");
-    expiring.request.expires_at = NOW + 10;
-    insert(store, expiring).await;
-    let at_expiry = |at| store.poll_login_request("hash-r-2", CLIENT, STEP, at);
-    at_expiry(NOW + 10).await.unwrap().unwrap();
-    let expired = at_expiry(NOW + 11).await.unwrap().unwrap();
-    assert_eq!((expired.too_soon, expired.request.interval), (false, 5), "expired");
+    let before = store.login_request("r-1").await.unwrap().unwrap();
+    for _ in 0..3 {
+        let polled = store.poll_login_request("hash-r-1", CLIENT).await.unwrap().expect("the request");
+        assert_eq!(polled, before);
+    }
+    assert_eq!(store.login_request("r-1").await.unwrap().unwrap(), before, "nothing written");
 }
 
 pub async fn poll_of_unknown_hash_or_other_client_is_none(store: &dyn Store) {
     insert(store, login("r-1")).await;
-    assert!(store.poll_login_request("hash-unknown", CLIENT, STEP, NOW).await.unwrap().is_none());
-    assert!(store.poll_login_request("hash-r-1", "other-client", STEP, NOW).await.unwrap().is_none());
-    assert!(!poll(store, NOW).await.too_soon, "another client's poll was not recorded");
+    assert!(store.poll_login_request("hash-unknown", CLIENT).await.unwrap().is_none());
+    assert!(store.poll_login_request("hash-r-1", "other-client").await.unwrap().is_none());
 }
 
-pub async fn racing_early_polls_each_grow_interval(store: &dyn Store) {
+pub async fn redemption_inserts_the_access_token_of_the_request(store: &dyn Store) {
+    insert(store, login("r-1")).await;
+    assert!(!store.redeem_login_request("r-1", &issued("at-0"), NOW).await.unwrap(), "still pending");
+    assert_eq!(store.access_token("at-0").await.unwrap(), None, "no token for a lost redemption");
+    assert!(store.approve_login_request("r-1", &approval(), NOW).await.unwrap());
+    assert!(store.redeem_login_request("r-1", &issued("at-1"), NOW + 1).await.unwrap());
+    let expected = AccessToken {
+        token_hash: "at-1".into(),
+        login_request_id: "r-1".into(),
+        client_id: CLIENT.into(),
+        user_id: USER.into(),
+        scopes: ScopeSet::parse_lenient("openid name"),
+        expires_at: NOW + 300,
+    };
+    assert_eq!(store.access_token("at-1").await.unwrap(), Some(expected));
+    assert_eq!(store.login_request("r-1").await.unwrap().unwrap().status, Status::Redeemed);
+}
+
+pub async fn racing_redemptions_insert_one_token(store: &dyn Store) {
     for round in 0..ROUNDS {
-        let id = format!("r-{round}");
-        insert(store, login(&id)).await;
-        let hash = format!("hash-{id}");
-        store.poll_login_request(&hash, CLIENT, STEP, NOW).await.unwrap();
-        let polls = join_all((0..6).map(|_| store.poll_login_request(&hash, CLIENT, STEP, NOW + 1))).await;
-        assert!(polls.into_iter().all(|p| p.unwrap().unwrap().too_soon), "round {round}");
-        let interval = store.login_request(&id).await.unwrap().unwrap().interval;
-        assert_eq!(interval, 5 + 6 * STEP, "round {round}: every early poll counted");
+        let id = insert(store, login(&format!("r-{round}"))).await;
+        store.approve_login_request(&id, &approval(), NOW).await.unwrap();
+        let tokens: Vec<_> = (0..6).map(|i| issued(&format!("at-{round}-{i}"))).collect();
+        let wins = join_all(tokens.iter().map(|t| store.redeem_login_request(&id, t, NOW))).await;
+        let mut live = 0;
+        for (won, token) in wins.into_iter().zip(&tokens) {
+            let stored = store.access_token(&token.token_hash).await.unwrap();
+            assert_eq!(won.unwrap(), stored.is_some(), "round {round}: a token exactly for the winner");
+            live += usize::from(stored.is_some());
+        }
+        assert_eq!(live, 1, "round {round}");
     }
 }

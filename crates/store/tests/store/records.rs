@@ -3,10 +3,9 @@ use phonelogin_core::delegated::{ConsentItem, DelegatedConsentForm};
 use phonelogin_core::login_request::Status;
 use phonelogin_core::model::AuthMethod;
 use phonelogin_core::msisdn::Msisdn;
-use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Enrollment, Store};
+use phonelogin_core::store::{Enrollment, Store};
 
-use crate::helpers::{CLIENT, NOW, USER, approval, client, device, insert, login, user, with_user};
+use crate::helpers::{NOW, USER, approval, client, device, insert, login, redeemed, user, with_user};
 
 pub async fn client_upsert_replaces_by_client_id(store: &dyn Store) {
     let first = client("shop", "shop");
@@ -77,20 +76,13 @@ pub async fn deactivation_ends_pending_requests_revokes_tokens_and_removes_devic
     insert(store, login("pending")).await;
     insert(store, login("approved")).await;
     assert!(store.approve_login_request("approved", &approval(), NOW).await.unwrap());
-    let token = AccessToken {
-        token_hash: "at-1".into(),
-        login_request_id: "approved".into(),
-        client_id: CLIENT.into(),
-        user_id: USER.into(),
-        scopes: ScopeSet::parse_lenient("openid name"),
-        expires_at: NOW + 300,
-    };
-    store.insert_access_token(&token).await.unwrap();
+    redeemed(store, "redeemed", "at-1").await;
 
     let phone = Msisdn::parse("4712345678").unwrap();
     assert!(store.set_user_active(&phone, false).await.unwrap());
     assert_eq!(store.login_request("pending").await.unwrap().unwrap().status, Status::Rejected);
     assert_eq!(store.login_request("approved").await.unwrap().unwrap().status, Status::Approved);
+    assert_eq!(store.login_request("redeemed").await.unwrap().unwrap().status, Status::Redeemed);
     assert_eq!(store.access_token("at-1").await.unwrap(), None, "revoked");
     assert!(store.devices(USER).await.unwrap().is_empty());
     assert!(store.set_user_active(&phone, true).await.unwrap());

@@ -4,7 +4,7 @@ use futures::future::join_all;
 use phonelogin_core::login_request::Status;
 use phonelogin_core::store::Store;
 
-use crate::helpers::{NOW, ROUNDS, approval, exactly_one, insert, login};
+use crate::helpers::{NOW, ROUNDS, approval, exactly_one, insert, issued, login};
 
 async fn status(store: &dyn Store, id: &str) -> Status {
     store.login_request(id).await.unwrap().unwrap().status
@@ -27,7 +27,7 @@ pub async fn reject_only_pending_unexpired(store: &dyn Store) {
     assert_eq!(status(store, "r-1").await, Status::Rejected);
     assert!(!store.reject_login_request("r-1", NOW).await.unwrap(), "twice");
     assert!(!store.approve_login_request("r-1", &approval(), NOW).await.unwrap(), "approved after rejection");
-    assert!(!store.redeem_login_request("r-1", NOW).await.unwrap());
+    assert!(!store.redeem_login_request("r-1", &issued("at"), NOW).await.unwrap());
     assert_eq!(status(store, "r-1").await, Status::Rejected);
 }
 
@@ -42,15 +42,15 @@ pub async fn decisions_after_expiry_change_nothing(store: &dyn Store) {
 
 pub async fn redeem_only_approved_unexpired_once(store: &dyn Store) {
     insert(store, login("r-1")).await;
-    assert!(!store.redeem_login_request("r-1", NOW).await.unwrap(), "still pending");
+    assert!(!store.redeem_login_request("r-1", &issued("at"), NOW).await.unwrap(), "still pending");
     store.approve_login_request("r-1", &approval(), NOW).await.unwrap();
-    assert!(store.redeem_login_request("r-1", NOW + 1).await.unwrap());
+    assert!(store.redeem_login_request("r-1", &issued("at"), NOW + 1).await.unwrap());
     assert_eq!(status(store, "r-1").await, Status::Redeemed);
-    assert!(!store.redeem_login_request("r-1", NOW + 1).await.unwrap(), "twice");
+    assert!(!store.redeem_login_request("r-1", &issued("at"), NOW + 1).await.unwrap(), "twice");
 
     insert(store, login("r-2")).await;
     store.approve_login_request("r-2", &approval(), NOW).await.unwrap();
-    assert!(!store.redeem_login_request("r-2", NOW + 600).await.unwrap(), "approved but expired");
+    assert!(!store.redeem_login_request("r-2", &issued("at"), NOW + 600).await.unwrap(), "approved but expired");
     assert_eq!(status(store, "r-2").await, Status::Approved);
 }
 
@@ -85,7 +85,8 @@ pub async fn concurrent_redeems_exactly_one_wins(store: &dyn Store) {
     for round in 0..ROUNDS {
         let id = insert(store, login(&format!("r-{round}"))).await;
         store.approve_login_request(&id, &approval(), NOW).await.unwrap();
-        let wins: Vec<bool> = join_all((0..10).map(|_| store.redeem_login_request(&id, NOW)))
+        let token = issued(&format!("at-{round}"));
+        let wins: Vec<bool> = join_all((0..10).map(|_| store.redeem_login_request(&id, &token, NOW)))
             .await
             .into_iter()
             .map(Result::unwrap)
