@@ -15,13 +15,15 @@
 //!
 //! Every statement is prepared once per connection (`prepare_cached`).
 //!
-//! **Durability**: `synchronous = FULL`. In WAL mode it syncs the WAL at every commit, so an
-//! answered write survives a power cut or an OS crash, not only a crash of the process (NORMAL
-//! survives only the latter). Group commit makes FULL affordable: a batch costs one sync however
-//! many jobs it holds, and batches grow with the load. Measured with one insert per job
-//! (release build, 2-core VM whose disk takes about 4 ms per synchronous write, other builds
-//! running): FULL 930 / 3,700 / 8,500 inserts/s with 1 / 16 / 64 concurrent writers, NORMAL
-//! 8,200 / 20,000 / 21,000.
+//! **Durability**: every answered write is committed (in the WAL) before the answer. The URL
+//! chooses how far that goes: `synchronous = NORMAL` (the default) survives a crash or kill of
+//! the server, and a power cut or OS crash may roll back the last commits (never corrupting the
+//! file); `sqlite://PATH?synchronous=full` syncs the WAL at every commit, so answered writes also
+//! survive a power cut. Group commit keeps FULL affordable under load (a batch costs one sync
+//! however many jobs it holds), but its rate is bounded by concurrency ÷ sync latency: measured
+//! with one insert per job (release build, 2-core VM whose disk takes about 4 ms per synchronous
+//! write, other builds running): FULL 930 / 3,700 / 8,500 inserts/s with 1 / 16 / 64 concurrent
+//! writers, NORMAL 8,200 / 20,000 / 21,000.
 mod admin;
 mod clients;
 mod consents;
@@ -72,8 +74,9 @@ impl SqliteStore {
     /// migrations and starts the writer thread.
     pub async fn open(url: &str) -> StoreResult<Self> {
         let path = file_path(url)?;
+        let sync = synchronous(url)?;
         create_private(&path)?;
-        let writer = open_writer(&path).await.map_err(|e| StoreError(format!("cannot open {url}: {}", e.0)))?;
+        let writer = open_writer(&path, sync).await.map_err(|e| StoreError(format!("cannot open {url}: {}", e.0)))?;
         let (jobs, queue) = mpsc::channel();
         std::thread::Builder::new()
             .name("sqlite-writer".into())
@@ -247,7 +250,26 @@ pub(super) fn all<T>(
     Ok(mapped)
 }
 
-/// The file of a `sqlite://PATH` (or `sqlite:PATH`) URL; a `?query` is ignored. An in-memory
+/// The `synchronous` setting a URL asks for: `?synchronous=normal` (the default) or `full`.
+/// Other options are refused, so a misspelt one is not silently dropped.
+fn synchronous(url: &str) -> StoreResult<&'static str> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let mut mode = "NORMAL";
+    for option in query.split('&').filter(|o| !o.is_empty()) {
+        mode = match option.split_once('=') {
+            Some(("synchronous", v)) if v.eq_ignore_ascii_case("normal") => "NORMAL",
+            Some(("synchronous", v)) if v.eq_ignore_ascii_case("full") => "FULL",
+            _ => {
+                return Err(StoreError(format!(
+                    "{url}: unknown option {option:?}; the one option is ?synchronous=normal|full"
+                )));
+            }
+        };
+    }
+    Ok(mode)
+}
+
+/// The file of a `sqlite://PATH` (or `sqlite:PATH`) URL (before any `?options`). An in-memory
 /// database is refused: the writer and the readers are separate connections.
 fn file_path(url: &str) -> StoreResult<PathBuf> {
     let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
@@ -285,10 +307,10 @@ fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
 
 /// The write connection, migrated. Processes opening a brand-new file together can find it
 /// busy while one of them switches it to WAL (no busy timeout covers that): try a few times.
-async fn open_writer(path: &Path) -> StoreResult<Connection> {
+async fn open_writer(path: &Path, synchronous: &str) -> StoreResult<Connection> {
     let mut attempt = 1;
     loop {
-        match try_open_writer(path) {
+        match try_open_writer(path, synchronous) {
             Err(e) if attempt < 10 && is_busy(&e) => {
                 tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
                 attempt += 1;
@@ -298,10 +320,10 @@ async fn open_writer(path: &Path) -> StoreResult<Connection> {
     }
 }
 
-fn try_open_writer(path: &Path) -> rusqlite::Result<Connection> {
+fn try_open_writer(path: &Path, synchronous: &str) -> rusqlite::Result<Connection> {
     let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Keep the WAL from growing without bound between checkpoints.
     conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
@@ -434,5 +456,15 @@ mod tests {
         store.jobs = jobs;
         let e = store.write(|c| insert(c, "lost")).await.unwrap_err();
         assert_eq!(e.0, writer_stopped().0);
+    }
+
+    #[test]
+    fn the_url_chooses_how_far_a_commit_goes() {
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db").ok(), Some("NORMAL"));
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db?synchronous=full").ok(), Some("FULL"));
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db?synchronous=NORMAL").ok(), Some("NORMAL"));
+        let e = super::synchronous("sqlite:///tmp/x.db?synchronus=full").err().map(|e| e.0).unwrap_or_default();
+        assert!(e.contains("unknown option \"synchronus=full\""), "{e}");
+        assert!(super::synchronous("sqlite:///tmp/x.db?synchronous=off").is_err(), "OFF is never allowed");
     }
 }
