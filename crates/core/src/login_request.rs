@@ -100,11 +100,6 @@ impl LoginRequest {
             Status::Redeemed => State::Redeemed,
         }
     }
-
-    /// Whether the user may still approve or reject it.
-    pub fn is_open(&self, now: UnixTime) -> bool {
-        self.state_at(now) == State::Pending
-    }
 }
 
 /// The user's decision on a pending request.

@@ -70,6 +70,14 @@ async fn two_authentication_methods_at_once_are_invalid_request() {
         )
         .await;
     assert_error(r, 400, "invalid_request").await;
+    // Half an assertion next to Basic is two methods too, not Basic with something ignored.
+    for half in [
+        ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+        ("client_assertion", "x.y.z"),
+    ] {
+        let r = app.token(SHOP, &[("grant_type", CIBA), ("auth_req_id", "x"), half]).await;
+        assert_error(r, 400, "invalid_request").await;
+    }
 }
 
 #[tokio::test]
