@@ -91,6 +91,10 @@ struct Server {
     /// approves a request the way phonelogin's user does on the phone.
     #[arg(long)]
     peer_admin: Option<String>,
+    /// Where the push scenario holds the devices' event streams: another node of the same
+    /// cluster measures cross-node push (spec §9: p99 < 250 ms); --url when absent (< 50 ms).
+    #[arg(long)]
+    push_url: Option<String>,
 }
 
 impl Server {
@@ -110,6 +114,8 @@ enum Scenario {
     Backchannel,
     Poll,
     Flow,
+    /// Backchannel request → `login_request` event on the user's device stream.
+    Push,
 }
 
 fn main() -> ExitCode {
@@ -255,6 +261,21 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
         report::print(&line("poll", "req/s", &mut run, Goal::ShareOfCeiling(0.45), &cpu), ceiling);
         let counts: Vec<String> = run.record.labels.iter().map(|(k, v)| format!("{k} {v}")).collect();
         println!("{:<12}   over {} pending requests: {}", "", ids.len(), counts.join(", "));
+        report::print_errors(&run.record.errors);
+    }
+    if wants(Scenario::Push) && server.peer_admin.is_none() {
+        let streams = match &server.push_url {
+            Some(url) => Arc::new(Target::new(url)?),
+            None => Arc::clone(&t),
+        };
+        let bound = if server.push_url.is_some() { 250.0 } else { 50.0 };
+        let cpu = CpuMeter::start(server.server_pid);
+        let (mut run, mut events) = scenarios::push(Arc::clone(&t), streams, users, load).await?;
+        let mut l = line("push", "req/s", &mut run, Goal::P99Below(bound), &cpu);
+        let p = events.percentiles_ms(&[50.0, 99.0]);
+        (l.p50_ms, l.p99_ms, l.p99_checked_ms) = (p[0], p[1], p[1]);
+        report::print(&l, ceiling);
+        println!("{:<12}   p50/p99: backchannel sent → login_request event on the device", "");
         report::print_errors(&run.record.errors);
     }
     if let Some(pid) = server.server_pid {

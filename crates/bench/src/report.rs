@@ -19,6 +19,8 @@ pub enum Goal {
     ShareOfCeiling(f64),
     /// At least this many per second, and p99 under the bound.
     PerSecond(f64),
+    /// A latency: p99 under this many milliseconds (push: request → event on the device).
+    P99Below(f64),
 }
 
 impl Goal {
@@ -29,6 +31,7 @@ impl Goal {
                 format!(">={:.0}% of healthz, p99<{P99_MS:.0}ms", share * 100.0)
             }
             Self::PerSecond(rate) => format!(">={rate:.0}/s, p99<{P99_MS:.0}ms"),
+            Self::P99Below(ms) => format!("event p99<{ms:.0}ms"),
         }
     }
 }
@@ -89,10 +92,14 @@ pub fn verdict(line: &Line, share: Option<f64>) -> String {
         Goal::PerSecond(want) if line.rate < want => {
             misses.push(format!("{:.0}/s is {:.0}% of {want:.0}/s", line.rate, line.rate / want * 100.0));
         }
-        Goal::PerSecond(_) => {}
+        Goal::PerSecond(_) | Goal::P99Below(_) => {}
     }
-    if line.p99_checked_ms >= P99_MS {
-        misses.push(format!("p99 {:.1} ms >= {P99_MS:.0} ms", line.p99_checked_ms));
+    let bound = match line.goal {
+        Goal::P99Below(ms) => ms,
+        _ => P99_MS,
+    };
+    if line.p99_checked_ms >= bound {
+        misses.push(format!("p99 {:.1} ms >= {bound:.0} ms", line.p99_checked_ms));
     }
     if line.errors > 0 {
         misses.push(format!("{} errors", line.errors));
@@ -155,5 +162,11 @@ mod tests {
         assert_eq!(v, "MISS (500/s is 25% of 2000/s; p99 25.0 ms >= 20 ms; 2 errors)");
         let v = verdict(&line(Goal::ShareOfCeiling(0.45), 100.0, 1.0, 0), Some(0.1));
         assert_eq!(v, "MISS (10.0% < 45%)");
+    }
+
+    #[test]
+    fn push_is_checked_against_its_own_bound() {
+        assert_eq!(verdict(&line(Goal::P99Below(50.0), 10.0, 30.0, 0), None), "PASS");
+        assert_eq!(verdict(&line(Goal::P99Below(50.0), 10.0, 60.0, 0), None), "MISS (p99 60.0 ms >= 50 ms)");
     }
 }

@@ -29,6 +29,8 @@ pub enum Endpoint {
     Userinfo,
     /// phonelogin's App API list of the user's login requests.
     LoginRequests,
+    /// phonelogin's App API event stream of a device.
+    Events,
 }
 
 /// Which server is loaded: phonelogin, or panva's oidc-provider set up as the speed peer
@@ -47,6 +49,7 @@ impl Api {
             (Self::Phonelogin, Endpoint::Token) => "/access-management-1.0/access/oauth2/token",
             (Self::Phonelogin, Endpoint::Userinfo) => "/vipps-userinfo-api/userinfo",
             (_, Endpoint::LoginRequests) => "/app-api/v1/login-requests",
+            (_, Endpoint::Events) => "/app-api/v1/events",
             // It has no health endpoint: its discovery document is the cheapest answer.
             (Self::OidcProvider { .. }, Endpoint::Ceiling) => "/.well-known/openid-configuration",
             (Self::OidcProvider { .. }, Endpoint::Backchannel) => "/backchannel",
@@ -178,6 +181,79 @@ impl Req {
     }
 }
 
+/// An open Server-Sent Events stream: the answer's body, read event by event.
+pub struct EventStream {
+    body: hyper::body::Incoming,
+    buffer: Vec<u8>,
+    /// Keeps the connection's request side open while the stream is read.
+    _sender: SendRequest<Full<Bytes>>,
+}
+
+impl EventStream {
+    /// Opens `req` (a GET answered with `text/event-stream`) on a connection of its own.
+    pub async fn open(target: &Target, req: Req) -> Result<Self, String> {
+        let mut sender = connect(target).await?;
+        let request = build(target, req)?;
+        let response = sender.send_request(request).await.map_err(|e| format!("transport: {e}"))?;
+        if response.status() != StatusCode::OK {
+            return Err(format!("event stream: HTTP {}", response.status().as_u16()));
+        }
+        Ok(Self { body: response.into_body(), buffer: Vec::new(), _sender: sender })
+    }
+
+    /// The next event's `event:` name and `data:` text.
+    pub async fn next(&mut self) -> Result<(String, String), String> {
+        loop {
+            if let Some(end) = self.buffer.windows(2).position(|w| w == b"\n\n") {
+                let raw: Vec<u8> = self.buffer.drain(..end + 2).collect();
+                let text = String::from_utf8_lossy(&raw);
+                let (mut name, mut data) = (String::new(), String::new());
+                for line in text.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_owned();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if !name.is_empty() || !data.is_empty() {
+                    return Ok((name, data));
+                }
+                continue;
+            }
+            match self.body.frame().await {
+                Some(Ok(frame)) => {
+                    if let Ok(chunk) = frame.into_data() {
+                        self.buffer.extend_from_slice(&chunk);
+                    }
+                }
+                Some(Err(e)) => return Err(format!("event stream: {e}")),
+                None => return Err("event stream closed".into()),
+            }
+        }
+    }
+}
+
+/// A new HTTP/1.1 connection to `target`.
+async fn connect(target: &Target) -> Result<SendRequest<Full<Bytes>>, String> {
+    let stream = TcpStream::connect(target.addr).await.map_err(|_| "cannot connect".to_owned())?;
+    stream.set_nodelay(true).map_err(|e| format!("transport: {e}"))?;
+    let (sender, connection) = handshake(TokioIo::new(stream)).await.map_err(|e| format!("transport: {e}"))?;
+    tokio::spawn(connection);
+    Ok(sender)
+}
+
+/// The HTTP request of `req` for `target`.
+fn build(target: &Target, req: Req) -> Result<Request<Full<Bytes>>, String> {
+    let mut request = Request::builder().method(req.method).uri(req.path).header(HOST, target.host.clone());
+    if let Some(auth) = req.auth {
+        request = request.header(AUTHORIZATION, auth);
+    }
+    if let Some(ct) = req.content_type {
+        request = request.header(CONTENT_TYPE, HeaderValue::from_static(ct));
+    }
+    request.body(Full::new(req.body)).map_err(|e| format!("request: {e}"))
+}
+
 /// A worker's keep-alive connection, opened on first use and again after the server closed it.
 pub struct Conn {
     target: Arc<Target>,
@@ -201,14 +277,7 @@ impl Conn {
     }
 
     async fn exchange(&mut self, req: Req) -> Result<(StatusCode, Bytes), String> {
-        let mut request = Request::builder().method(req.method).uri(req.path).header(HOST, self.target.host.clone());
-        if let Some(auth) = req.auth {
-            request = request.header(AUTHORIZATION, auth);
-        }
-        if let Some(ct) = req.content_type {
-            request = request.header(CONTENT_TYPE, HeaderValue::from_static(ct));
-        }
-        let request = request.body(Full::new(req.body)).map_err(|e| format!("request: {e}"))?;
+        let request = build(&self.target, req)?;
         let sender = self.ready().await?;
         let answer = async {
             let response = sender.send_request(request).await?;
@@ -233,12 +302,7 @@ impl Conn {
             self.sender = None;
         }
         if self.sender.is_none() {
-            let stream = TcpStream::connect(self.target.addr).await.map_err(|_| "cannot connect".to_owned())?;
-            stream.set_nodelay(true).map_err(|e| format!("transport: {e}"))?;
-            let io = TokioIo::new(stream);
-            let (sender, connection) = handshake(io).await.map_err(|e| format!("transport: {e}"))?;
-            tokio::spawn(connection);
-            self.sender = Some(sender);
+            self.sender = Some(connect(&self.target).await?);
         }
         self.sender.as_mut().ok_or_else(|| "no connection".to_owned())
     }
