@@ -25,8 +25,8 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     }
 }
 
-/// The embedded migrations of a backend, `(number, description, SQL)` in order. sqlx keeps a
-/// checksum of each applied one: a migration file, once released, is never edited.
+/// sqlx's migrator for PostgreSQL's embedded migrations, `(number, description, SQL)` in order.
+/// sqlx keeps a checksum of each applied one: a migration file, once released, is never edited.
 pub(crate) fn migrator(migrations: &[(i64, &'static str, &'static str)]) -> Migrator {
     let migrations = migrations
         .iter()

@@ -14,12 +14,11 @@ use phonelogin_core::store::{
 };
 use sqlx::Row;
 use sqlx::postgres::PgRow;
-use sqlx::sqlite::SqliteRow;
 
 use crate::err;
 
-/// Typed column access, the same on a SQLite and a PostgreSQL row (SQLite's 0/1 integers
-/// decode as `bool`, PostgreSQL's BOOLEAN does natively).
+/// Typed column access, the same on a SQLite (rusqlite) and a PostgreSQL (sqlx) row: SQLite's
+/// 0/1 integers decode as `bool`, PostgreSQL's BOOLEAN does natively.
 pub(crate) trait Fields {
     fn text(&self, col: &str) -> StoreResult<String>;
     fn opt_text(&self, col: &str) -> StoreResult<Option<String>>;
@@ -30,35 +29,36 @@ pub(crate) trait Fields {
     fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>>;
 }
 
+/// Implements [`Fields`] through the row type's own typed getter.
 macro_rules! fields {
-    ($row:ty) => {
+    ($row:ty, $get:ident) => {
         impl Fields for $row {
             fn text(&self, col: &str) -> StoreResult<String> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn opt_text(&self, col: &str) -> StoreResult<Option<String>> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn int(&self, col: &str) -> StoreResult<i64> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn opt_int(&self, col: &str) -> StoreResult<Option<i64>> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn flag(&self, col: &str) -> StoreResult<bool> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn bytes(&self, col: &str) -> StoreResult<Vec<u8>> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
             fn opt_bytes(&self, col: &str) -> StoreResult<Option<Vec<u8>>> {
-                self.try_get(col).map_err(err)
+                self.$get(col).map_err(err)
             }
         }
     };
 }
-fields!(SqliteRow);
-fields!(PgRow);
+fields!(rusqlite::Row<'_>, get);
+fields!(PgRow, try_get);
 
 pub(crate) const CLIENT_COLS: &str = "client_id, secret_hash, name, logo_url, auth_method, scopes, redirect_uris, grant_types, sector, delegated_consents, security, created_at, webhook_url, webhook_secret, token_delivery_mode, notification_endpoint";
 

@@ -4,108 +4,107 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
-use sqlx::query::Query;
+use rusqlite::params;
 
-use super::SqliteStore;
-use crate::err;
-use crate::rows::{DEVICE_COLS as COLS, device};
+use super::{SqliteStore, all, exec, one};
+use crate::rows::{DEVICE_COLS as COLS, Fields, device};
 
-/// Binds a device's columns as `?1`…`?9` / `$1`…`$9`: device_id, user_id, name, token_hash,
-/// pin_hash, app_version, created_at, public_key, last_used_at.
-fn bind_device<'q>(
-    q: Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>,
-    d: &'q Device,
-) -> Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments> {
-    q.bind(&d.device_id)
-        .bind(&d.user_id)
-        .bind(&d.name)
-        .bind(&d.token_hash)
-        .bind(&d.pin_hash)
-        .bind(&d.app_version)
-        .bind(d.created_at)
-        .bind(&d.public_key)
-        .bind(d.last_used_at)
+/// A device's columns as the 1st…9th parameters, then `extra`: device_id, user_id, name,
+/// token_hash, pin_hash, app_version, created_at, public_key, last_used_at.
+macro_rules! device_params {
+    ($d:expr $(, $extra:expr)*) => {
+        params![
+            $d.device_id, $d.user_id, $d.name, $d.token_hash, $d.pin_hash, $d.app_version, $d.created_at,
+            $d.public_key, $d.last_used_at $(, $extra)*
+        ]
+    };
+}
+
+impl SqliteStore {
+    /// One statement on one device; true when it changed the device.
+    async fn change_device(&self, sql: &'static str, device_id: &str) -> StoreResult<bool> {
+        Ok(self.execute(sql, [device_id.to_owned()]).await? == 1)
+    }
+
+    fn device_where(&self, sql: &str, value: &str) -> StoreResult<Option<Device>> {
+        self.read(|c| one(c, sql, [value], |r| device(r)))
+    }
 }
 
 #[async_trait]
 impl DeviceStore for SqliteStore {
     async fn device_by_token(&self, token_hash: &str) -> StoreResult<Option<Device>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM devices WHERE token_hash = ?1")))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        row.as_ref().map(device).transpose()
+        self.device_where(&format!("SELECT {COLS} FROM devices WHERE token_hash = ?1"), token_hash)
     }
 
     async fn device(&self, device_id: &str) -> StoreResult<Option<Device>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM devices WHERE device_id = ?1")))
-            .bind(device_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        row.as_ref().map(device).transpose()
+        self.device_where(&format!("SELECT {COLS} FROM devices WHERE device_id = ?1"), device_id)
     }
 
     async fn upsert_device(&self, d: &Device) -> StoreResult<()> {
-        bind_device(sqlx::query(
-            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
-               public_key, last_used_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)
-             ON CONFLICT (user_id, name) DO UPDATE SET token_hash = excluded.token_hash, pin_hash = excluded.pin_hash,
-               app_version = excluded.app_version, failed_pins = 0, locked = 0, public_key = excluded.public_key",
-        ), d)
-        .execute(&self.writer)
+        let d = d.clone();
+        self.write(move |c| {
+            exec(
+                c,
+                "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
+                   public_key, last_used_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9)
+                 ON CONFLICT (user_id, name) DO UPDATE SET token_hash = excluded.token_hash, pin_hash = excluded.pin_hash,
+                   app_version = excluded.app_version, failed_pins = 0, locked = 0, public_key = excluded.public_key",
+                device_params!(d),
+            )
+            .map(drop)
+        })
         .await
-        .map_err(err)?;
-        Ok(())
     }
 
     async fn insert_device(&self, d: &Device, max_devices: i64) -> StoreResult<bool> {
+        let d = d.clone();
         // One statement on the one writer: the count and the insert cannot interleave.
-        let r = bind_device(sqlx::query(
-            "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
-               public_key, last_used_at)
-             SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9
-             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ?2) < ?10
-             ON CONFLICT DO NOTHING",
-        ), d)
-        .bind(max_devices)
-        .execute(&self.writer)
+        self.write(move |c| {
+            exec(
+                c,
+                "INSERT INTO devices (device_id, user_id, name, token_hash, pin_hash, app_version, failed_pins, locked, created_at,
+                   public_key, last_used_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, 0, 0, ?7, ?8, ?9
+                 WHERE (SELECT COUNT(*) FROM devices WHERE user_id = ?2) < ?10
+                 ON CONFLICT DO NOTHING",
+                device_params!(d, max_devices),
+            )
+            .map(|inserted| inserted == 1)
+        })
         .await
-        .map_err(err)?;
-        Ok(r.rows_affected() == 1)
     }
 
     async fn devices(&self, user_id: &str) -> StoreResult<Vec<Device>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLS} FROM devices WHERE user_id = ?1 ORDER BY created_at, name"
-        )))
-        .bind(user_id)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
-        rows.iter().map(device).collect()
+        self.read(|c| {
+            all(
+                c,
+                &format!("SELECT {COLS} FROM devices WHERE user_id = ?1 ORDER BY created_at, name"),
+                [user_id],
+                |r| device(r),
+            )
+        })
     }
 
     async fn app_versions(&self, user_id: &str) -> StoreResult<Vec<String>> {
-        sqlx::query_scalar("SELECT app_version FROM devices WHERE user_id = ?1")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)
+        self.read(|c| {
+            all(c, "SELECT app_version FROM devices WHERE user_id = ?1", [user_id], |row| row.text("app_version"))
+        })
     }
 
     async fn count_pin_try(&self, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
-        sqlx::query_scalar(
-            "UPDATE devices SET failed_pins = failed_pins + 1
-             WHERE device_id = ?1 AND locked = 0 AND failed_pins < ?2 RETURNING failed_pins",
-        )
-        .bind(device_id)
-        .bind(max_tries)
-        .fetch_optional(&self.writer)
+        let device_id = device_id.to_owned();
+        self.write(move |c| {
+            one(
+                c,
+                "UPDATE devices SET failed_pins = failed_pins + 1
+                 WHERE device_id = ?1 AND locked = 0 AND failed_pins < ?2 RETURNING failed_pins",
+                params![device_id, max_tries],
+                |row| row.int("failed_pins"),
+            )
+        })
         .await
-        .map_err(err)
     }
 
     async fn settle_pin_try(
@@ -115,53 +114,41 @@ impl DeviceStore for SqliteStore {
         max_tries: i64,
         upgraded: Option<&str>,
     ) -> StoreResult<bool> {
-        let locked: Option<bool> = if right {
-            sqlx::query_scalar(
-                "UPDATE devices SET failed_pins = 0, pin_hash = COALESCE(?2, pin_hash) WHERE device_id = ?1 RETURNING locked",
-            )
-            .bind(device_id)
-            .bind(upgraded)
-            .fetch_optional(&self.writer)
-            .await
-        } else {
-            sqlx::query_scalar(
-                "UPDATE devices SET locked = CASE WHEN failed_pins >= ?2 THEN 1 ELSE locked END
-                 WHERE device_id = ?1 RETURNING locked",
-            )
-            .bind(device_id)
-            .bind(max_tries)
-            .fetch_optional(&self.writer)
-            .await
-        }
-        .map_err(err)?;
+        let (device_id, upgraded) = (device_id.to_owned(), upgraded.map(str::to_owned));
+        let locked = self
+            .write(move |c| {
+                let locked = |row: &rusqlite::Row<'_>| row.flag("locked");
+                if right {
+                    one(
+                        c,
+                        "UPDATE devices SET failed_pins = 0, pin_hash = COALESCE(?2, pin_hash) WHERE device_id = ?1 RETURNING locked",
+                        params![device_id, upgraded],
+                        locked,
+                    )
+                } else {
+                    one(
+                        c,
+                        "UPDATE devices SET locked = CASE WHEN failed_pins >= ?2 THEN 1 ELSE locked END
+                         WHERE device_id = ?1 RETURNING locked",
+                        params![device_id, max_tries],
+                        locked,
+                    )
+                }
+            })
+            .await?;
         Ok(locked.unwrap_or(true))
     }
 
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {
-        sqlx::query("UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1")
-            .bind(device_id)
-            .bind(now)
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(())
+        let sql = "UPDATE devices SET last_used_at = ?2 WHERE device_id = ?1";
+        self.execute(sql, (device_id.to_owned(), now)).await.map(drop)
     }
 
     async fn delete_device(&self, device_id: &str) -> StoreResult<bool> {
-        let r = sqlx::query("DELETE FROM devices WHERE device_id = ?1")
-            .bind(device_id)
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() == 1)
+        self.change_device("DELETE FROM devices WHERE device_id = ?1", device_id).await
     }
 
     async fn unlock_device(&self, device_id: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE devices SET locked = 0, failed_pins = 0 WHERE device_id = ?1")
-            .bind(device_id)
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() == 1)
+        self.change_device("UPDATE devices SET locked = 0, failed_pins = 0 WHERE device_id = ?1", device_id).await
     }
 }

@@ -3,30 +3,25 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{JtiStore, StoreResult};
+use rusqlite::params;
 
-use super::SqliteStore;
-use crate::err;
+use super::{SqliteStore, exec};
 
 #[async_trait]
 impl JtiStore for SqliteStore {
     async fn use_jti(&self, client_id: &str, jti: &str, expires_at: UnixTime, now: UnixTime) -> StoreResult<bool> {
-        sqlx::query("DELETE FROM used_jtis WHERE expires_at <= ?1")
-            .bind(now)
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        let r = sqlx::query(
-            "INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
-             WHERE used_jtis.expires_at <= ?4",
-        )
-        .bind(client_id)
-        .bind(jti)
-        .bind(expires_at)
-        .bind(now)
-        .execute(&self.writer)
+        let (client_id, jti) = (client_id.to_owned(), jti.to_owned());
+        self.write(move |c| {
+            exec(c, "DELETE FROM used_jtis WHERE expires_at <= ?1", [now])?;
+            exec(
+                c,
+                "INSERT INTO used_jtis (client_id, jti, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (client_id, jti) DO UPDATE SET expires_at = excluded.expires_at
+                 WHERE used_jtis.expires_at <= ?4",
+                params![client_id, jti, expires_at, now],
+            )
+            .map(|used| used > 0)
+        })
         .await
-        .map_err(err)?;
-        Ok(r.rows_affected() > 0)
     }
 }

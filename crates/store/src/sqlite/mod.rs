@@ -1,5 +1,29 @@
-//! The SQLite backend: one file, WAL mode, embedded migrations. Multi-statement changes run
-//! in `BEGIN IMMEDIATE` transactions so that concurrent writers queue instead of failing.
+//! The SQLite backend, on rusqlite (SQLite bundled): one file, WAL mode, embedded migrations.
+//!
+//! **Writes** go to one writer thread, a plain thread that owns the only write connection. A
+//! call sends a job (a closure run inside the transaction) and awaits its answer. The thread
+//! takes a job, drains whatever else is queued (up to [`BATCH`]) and runs them all in one
+//! `BEGIN IMMEDIATE … COMMIT`, each inside its own `SAVEPOINT`, so that a failing (or panicking)
+//! job rolls back only itself. Every caller is answered after the `COMMIT` succeeded (group
+//! commit): no answer leaves before its batch is durable, and a failed `COMMIT` fails every job
+//! of the batch. Conditional inserts and updates stay atomic: jobs run one after the other on
+//! the one connection.
+//!
+//! **Reads** run inline on the calling thread (no thread hop), on reader connections kept in a
+//! small pool: take one, open one when none is idle, give it back. WAL lets them read beside
+//! the writer; a read started after a write's answer sees that write.
+//!
+//! Every statement is prepared once per connection (`prepare_cached`).
+//!
+//! **Durability**: every answered write is committed (in the WAL) before the answer. The URL
+//! chooses how far that goes: `synchronous = NORMAL` (the default) survives a crash or kill of
+//! the server, and a power cut or OS crash may roll back the last commits (never corrupting the
+//! file); `sqlite://PATH?synchronous=full` syncs the WAL at every commit, so answered writes also
+//! survive a power cut. Group commit keeps FULL affordable under load (a batch costs one sync
+//! however many jobs it holds), but its rate is bounded by concurrency ÷ sync latency: measured
+//! with one insert per job (release build, 2-core VM whose disk takes about 4 ms per synchronous
+//! write, other builds running): FULL 930 / 3,700 / 8,500 inserts/s with 1 / 16 / 64 concurrent
+//! writers, NORMAL 8,200 / 20,000 / 21,000.
 mod admin;
 mod clients;
 mod consents;
@@ -8,6 +32,7 @@ mod enrollments;
 mod jtis;
 mod keys;
 mod login_requests;
+mod migrate;
 mod outbox;
 mod provisioning;
 mod push;
@@ -16,64 +41,252 @@ mod tokens;
 mod user_codes;
 mod users;
 
-use std::str::FromStr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::time::Duration;
 
 use phonelogin_core::store::{StoreError, StoreResult};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, Transaction};
+use rusqlite::{Connection, OpenFlags, Params, Row};
+use tokio::sync::oneshot;
 
-use crate::{err, migrator};
+use crate::err;
 
-/// The migrations, in order; the PostgreSQL folder has the same numbers.
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[
-    (1, "initial", include_str!("../../migrations/sqlite/0001_initial.sql")),
-    (2, "revocation guards", include_str!("../../migrations/sqlite/0002_revocation_guards.sql")),
-    (3, "account security", include_str!("../../migrations/sqlite/0003_account_security.sql")),
-    (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
-    (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
-    (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
-];
+pub use migrate::MIGRATIONS;
 
-#[derive(Clone)]
+/// The most jobs one transaction takes from the queue.
+const BATCH: usize = 256;
+/// Distinct statements a connection keeps prepared (the backend has about a hundred).
+const STATEMENT_CACHE: usize = 256;
+/// How long a connection waits for a lock another process holds (e.g. `phonelogin import`
+/// beside `serve`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
 pub struct SqliteStore {
-    /// Readers: WAL lets them run beside the writer.
-    pool: SqlitePool,
-    /// The one writing connection. SQLite admits one writer at a time; several pooled writers
-    /// would only take turns through its busy-sleep, which costs milliseconds per write.
-    writer: SqlitePool,
+    jobs: mpsc::Sender<Box<dyn Job>>,
+    /// Idle reader connections.
+    readers: Mutex<Vec<Connection>>,
+    path: PathBuf,
 }
 
 impl SqliteStore {
-    /// Opens (creating when absent) the database file of a `sqlite://PATH` URL.
+    /// Opens (creating when absent) the database file of a `sqlite://PATH` URL, applies the
+    /// migrations and starts the writer thread.
     pub async fn open(url: &str) -> StoreResult<Self> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(err)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true)
-            // Keep the WAL from growing without bound between checkpoints; read through mmap.
-            .pragma("journal_size_limit", "67108864")
-            .pragma("mmap_size", "268435456");
-        create_private(options.get_filename())?;
-        let writer = connect(&options, 1).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        migrate(&writer).await?;
-        let pool = connect(&options, 8).await.map_err(|e| StoreError(format!("cannot open {url}: {e}")))?;
-        Ok(Self { pool, writer })
+        let path = file_path(url)?;
+        let sync = synchronous(url)?;
+        create_private(&path)?;
+        let writer = open_writer(&path, sync).await.map_err(|e| StoreError(format!("cannot open {url}: {}", e.0)))?;
+        let (jobs, queue) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || write_loop(&writer, &queue))
+            .map_err(|e| StoreError(format!("cannot start the SQLite writer: {e}")))?;
+        let store = Self { jobs, readers: Mutex::new(Vec::new()), path };
+        // Open one reader now, so that a file that cannot be read fails here, not on a request.
+        store.read(|_| Ok(()))?;
+        Ok(store)
     }
 
-    async fn begin(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(err)
+    /// Runs `job` on the writer inside a transaction; the answer comes once that transaction
+    /// committed. An `Err` from the job rolls back what the job wrote (and only that).
+    pub(super) async fn write<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Connection) -> StoreResult<T> + Send + 'static,
+    ) -> StoreResult<T> {
+        let (answer, answered) = oneshot::channel();
+        let job = Pending { job: Some(job), result: None, answer };
+        self.jobs.send(Box::new(job)).map_err(|_| writer_stopped())?;
+        answered.await.map_err(|_| writer_stopped())?
     }
+
+    /// Runs one statement on the writer (see [`write`](Self::write)); the number of rows it
+    /// changed.
+    pub(super) async fn execute(&self, sql: &'static str, params: impl Params + Send + 'static) -> StoreResult<usize> {
+        self.write(move |c| exec(c, sql, params)).await
+    }
+
+    /// Runs `read` on a reader connection, inline.
+    pub(super) fn read<T>(&self, read: impl FnOnce(&Connection) -> StoreResult<T>) -> StoreResult<T> {
+        // The lock guards only the list of idle connections, never held across a use: a poisoned
+        // lock still holds a sound list.
+        let idle = self.readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => open_reader(&self.path)?,
+        };
+        let result = read(&conn);
+        self.readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        result
+    }
+}
+
+fn writer_stopped() -> StoreError {
+    StoreError("the SQLite writer thread has stopped".into())
+}
+
+/// A queued write: run inside the batch's transaction, answered after its commit.
+trait Job: Send {
+    /// Runs the job; true when it succeeded (its savepoint is kept).
+    fn run(&mut self, conn: &Connection) -> bool;
+    /// Answers the caller: the job's result when the batch committed, else the commit's error.
+    fn answer(self: Box<Self>, committed: StoreResult<()>);
+}
+
+struct Pending<F, T> {
+    job: Option<F>,
+    result: Option<StoreResult<T>>,
+    answer: oneshot::Sender<StoreResult<T>>,
+}
+
+impl<F, T> Job for Pending<F, T>
+where
+    F: FnOnce(&Connection) -> StoreResult<T> + Send,
+    T: Send,
+{
+    fn run(&mut self, conn: &Connection) -> bool {
+        let Some(job) = self.job.take() else { return false };
+        let result = job(conn);
+        let ok = result.is_ok();
+        self.result = Some(result);
+        ok
+    }
+
+    fn answer(self: Box<Self>, committed: StoreResult<()>) {
+        let Self { result, answer, .. } = *self;
+        let result = committed.and_then(|()| {
+            // No result: the job panicked (or never ran).
+            result.unwrap_or_else(|| Err(StoreError("the write failed inside the SQLite writer".into())))
+        });
+        // The caller may have gone (a dropped request): nothing to tell then.
+        let _ = answer.send(result);
+    }
+}
+
+/// The writer thread: one batch after the other until the store is dropped.
+fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
+    while let Ok(first) = queue.recv() {
+        let mut batch = vec![first];
+        while batch.len() < BATCH {
+            match queue.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let committed = run_batch(conn, &mut batch);
+        if let Err(e) = &committed {
+            tracing::error!(jobs = batch.len(), "SQLite write batch failed: {}", e.0);
+        }
+        for job in batch {
+            job.answer(committed.clone());
+        }
+    }
+}
+
+/// Runs a batch in one transaction, each job in its own savepoint; `Ok` once it committed.
+fn run_batch(conn: &Connection, batch: &mut [Box<dyn Job>]) -> StoreResult<()> {
+    exec(conn, "BEGIN IMMEDIATE", [])?;
+    let ran = batch.iter_mut().try_for_each(|job| run_job(conn, job.as_mut()));
+    match ran.and_then(|()| exec(conn, "COMMIT", [])) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            if !conn.is_autocommit() {
+                // Best effort: if even this fails, the next BEGIN reports the trouble.
+                let _ = exec(conn, "ROLLBACK", []);
+            }
+            Err(e)
+        }
+    }
+}
+
+/// Runs one job in a savepoint, released when the job succeeded, rolled back when it failed or
+/// panicked. `Err` when the transaction itself is gone (SQLite rolls back the whole transaction
+/// on some errors, e.g. a full disk): then the batch fails.
+fn run_job(conn: &Connection, job: &mut dyn Job) -> StoreResult<()> {
+    exec(conn, "SAVEPOINT job", [])?;
+    let ok = catch_unwind(AssertUnwindSafe(|| job.run(conn))).unwrap_or_else(|_| {
+        tracing::error!("a SQLite write panicked; its changes are rolled back");
+        false
+    });
+    if conn.is_autocommit() {
+        return Err(StoreError("SQLite rolled back the write transaction".into()));
+    }
+    if !ok {
+        exec(conn, "ROLLBACK TO job", [])?;
+    }
+    exec(conn, "RELEASE job", []).map(drop)
+}
+
+/// Runs one statement; the number of rows it changed.
+pub(super) fn exec(conn: &Connection, sql: &str, params: impl Params) -> StoreResult<usize> {
+    conn.prepare_cached(sql).and_then(|mut statement| statement.execute(params)).map_err(err)
+}
+
+/// The first row a statement returns, mapped (an `UPDATE … RETURNING` of one row included).
+pub(super) fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    map: impl FnOnce(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Option<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(err)?;
+    let mut rows = statement.query(params).map_err(err)?;
+    rows.next().map_err(err)?.map(map).transpose()
+}
+
+/// Every row a statement returns, mapped.
+pub(super) fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl Params,
+    mut map: impl FnMut(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<Vec<T>> {
+    let mut statement = conn.prepare_cached(sql).map_err(err)?;
+    let mut rows = statement.query(params).map_err(err)?;
+    let mut mapped = Vec::new();
+    while let Some(row) = rows.next().map_err(err)? {
+        mapped.push(map(row)?);
+    }
+    Ok(mapped)
+}
+
+/// The `synchronous` setting a URL asks for: `?synchronous=normal` (the default) or `full`.
+/// Other options are refused, so a misspelt one is not silently dropped.
+fn synchronous(url: &str) -> StoreResult<&'static str> {
+    let query = url.split_once('?').map_or("", |(_, q)| q);
+    let mut mode = "NORMAL";
+    for option in query.split('&').filter(|o| !o.is_empty()) {
+        mode = match option.split_once('=') {
+            Some(("synchronous", v)) if v.eq_ignore_ascii_case("normal") => "NORMAL",
+            Some(("synchronous", v)) if v.eq_ignore_ascii_case("full") => "FULL",
+            _ => {
+                return Err(StoreError(format!(
+                    "{url}: unknown option {option:?}; the one option is ?synchronous=normal|full"
+                )));
+            }
+        };
+    }
+    Ok(mode)
+}
+
+/// The file of a `sqlite://PATH` (or `sqlite:PATH`) URL (before any `?options`). An in-memory
+/// database is refused: the writer and the readers are separate connections.
+fn file_path(url: &str) -> StoreResult<PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() || path.starts_with(":memory:") {
+        return Err(StoreError(format!(
+            "{url}: an in-memory SQLite database is not supported; give a file (sqlite://PATH)"
+        )));
+    }
+    Ok(PathBuf::from(path))
 }
 
 /// Creates the database file readable by its owner only (mode 0600) when it does not exist yet;
 /// SQLite gives its WAL and shared-memory files the same mode.
-fn create_private(path: &std::path::Path) -> StoreResult<()> {
+fn create_private(path: &Path) -> StoreResult<()> {
     use std::os::unix::fs::OpenOptionsExt;
-    if path.as_os_str().is_empty() || path.as_os_str() == ":memory:" || path.exists() {
+    if path.exists() {
         return Ok(());
     }
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
@@ -83,35 +296,175 @@ fn create_private(path: &std::path::Path) -> StoreResult<()> {
     }
 }
 
-/// A pool of `n` connections. Processes opening a brand-new file together can find it busy
-/// while one of them switches it to WAL (no busy timeout covers that): try a few times.
-async fn connect(options: &SqliteConnectOptions, n: u32) -> Result<SqlitePool, sqlx::Error> {
+/// Settings every connection shares: lock waits, prepared statements, reads through mmap.
+fn connect(path: &Path, flags: OpenFlags) -> rusqlite::Result<Connection> {
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    Ok(conn)
+}
+
+/// The write connection, migrated. Processes opening a brand-new file together can find it
+/// busy while one of them switches it to WAL (no busy timeout covers that): try a few times.
+async fn open_writer(path: &Path, synchronous: &str) -> StoreResult<Connection> {
     let mut attempt = 1;
     loop {
-        let pool = SqlitePoolOptions::new().max_connections(n).min_connections(1).connect_with(options.clone()).await;
-        match pool {
-            Err(e) if attempt < 10 && e.to_string().contains("locked") => {
+        match try_open_writer(path, synchronous) {
+            Err(e) if attempt < 10 && is_busy(&e) => {
                 tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
                 attempt += 1;
             }
-            other => return other,
+            other => return other.map_err(err),
         }
     }
 }
 
-/// sqlx's SQLite migrator takes no lock: processes opening a new file together (`serve` and
-/// `import`, say) all see a migration pending, and the losers fail ("table already exists").
-/// Each migration commits with its bookkeeping row, so a loser's next run finds it applied.
-async fn migrate(pool: &SqlitePool) -> StoreResult<()> {
-    let mut attempt = 1;
-    loop {
-        match migrator(MIGRATIONS).run(pool).await {
-            Ok(()) => return Ok(()),
-            Err(_) if attempt <= MIGRATIONS.len() + 2 => {
-                tokio::time::sleep(Duration::from_millis(20 * attempt as u64)).await;
-                attempt += 1;
-            }
-            Err(e) => return Err(err(e)),
+fn try_open_writer(path: &Path, synchronous: &str) -> rusqlite::Result<Connection> {
+    let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    // Keep the WAL from growing without bound between checkpoints.
+    conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
+    migrate::run(&conn)?;
+    Ok(conn)
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked))
+}
+
+/// A reader connection: it refuses writes, which belong to the writer thread.
+fn open_reader(path: &Path) -> StoreResult<Connection> {
+    let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX).map_err(err)?;
+    conn.pragma_update(None, "query_only", true).map_err(err)?;
+    Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The writer's batches, seen from inside: jobs queued while the writer is busy share the
+    //! next transaction, each in its savepoint, and hear back only once it committed.
+    use std::pin::Pin;
+    use std::sync::mpsc as std_mpsc;
+
+    use futures::FutureExt;
+
+    use super::*;
+
+    type Write<'a> = Pin<Box<dyn Future<Output = StoreResult<()>> + 'a>>;
+
+    async fn open() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&format!("sqlite://{}/store.db", dir.path().display())).await.unwrap();
+        (dir, store)
+    }
+
+    fn insert(c: &Connection, jti: &str) -> StoreResult<()> {
+        exec(c, "INSERT INTO used_jtis (client_id, jti, expires_at) VALUES ('c', ?1, 0)", [jti]).map(drop)
+    }
+
+    fn stored(store: &SqliteStore, jti: &str) -> bool {
+        store.read(|c| one(c, "SELECT jti FROM used_jtis WHERE jti = ?1", [jti], |_| Ok(()))).unwrap().is_some()
+    }
+
+    /// Runs `writes` as one batch: a first job holds the writer until all of them are queued.
+    async fn one_batch<'a>(store: &'a SqliteStore, writes: Vec<Write<'a>>) -> Vec<StoreResult<()>> {
+        let (started, has_started) = std_mpsc::channel();
+        let (release, released) = std_mpsc::channel::<()>();
+        let mut holding = Box::pin(store.write(move |_| {
+            started.send(()).map_err(err)?;
+            released.recv().map_err(err)
+        }));
+        assert!((&mut holding).now_or_never().is_none(), "the holding job is queued");
+        has_started.recv().unwrap();
+        let mut writes = writes;
+        for write in &mut writes {
+            assert!(write.as_mut().now_or_never().is_none(), "queued behind the holding job");
         }
+        release.send(()).unwrap();
+        holding.await.unwrap();
+        futures::future::join_all(writes).await
+    }
+
+    #[tokio::test]
+    async fn a_failing_or_panicking_job_rolls_back_only_itself_and_answers_come_after_the_commit() {
+        let (dir, store) = open().await;
+        let path = dir.path().join("store.db");
+        let outcomes = one_batch(
+            &store,
+            vec![
+                Box::pin(store.write(|c| insert(c, "first"))),
+                Box::pin(store.write(|c| {
+                    insert(c, "failed")?;
+                    Err(StoreError("refused".into()))
+                })),
+                Box::pin(store.write(|c| {
+                    insert(c, "panicked")?;
+                    panic!("a bug inside a write job")
+                })),
+                Box::pin(store.write(move |c| {
+                    insert(c, "last")?;
+                    // In the batch's open transaction: "first" is written, and no other
+                    // connection sees it yet.
+                    let outside = Connection::open(&path).map_err(err)?;
+                    let seen =
+                        |conn: &Connection| one(conn, "SELECT 1 FROM used_jtis WHERE jti = 'first'", [], |_| Ok(()));
+                    assert!(seen(c)?.is_some() && seen(&outside)?.is_none(), "one uncommitted transaction");
+                    Ok(())
+                })),
+            ],
+        )
+        .await;
+        assert!(outcomes[0].is_ok() && outcomes[3].is_ok(), "{outcomes:?}");
+        assert_eq!(outcomes[1].as_ref().unwrap_err().0, "refused");
+        assert!(outcomes[2].is_err(), "the panic is an error to its caller");
+        assert!(stored(&store, "first") && stored(&store, "last"));
+        assert!(!stored(&store, "failed") && !stored(&store, "panicked"));
+        store.write(|c| insert(c, "after")).await.expect("the writer goes on after a panic");
+    }
+
+    #[tokio::test]
+    async fn a_failed_commit_fails_every_job_of_its_batch() {
+        let (_dir, store) = open().await;
+        let outcomes = one_batch(
+            &store,
+            vec![
+                Box::pin(store.write(|c| insert(c, "neighbour"))),
+                // A foreign key checked at COMMIT only: this job succeeds, the COMMIT fails.
+                Box::pin(store.write(|c| {
+                    exec(c, "PRAGMA defer_foreign_keys = ON", [])?;
+                    exec(c, "INSERT INTO user_codes (user_id, code_hash) VALUES ('nobody', 'h')", []).map(drop)
+                })),
+            ],
+        )
+        .await;
+        for outcome in &outcomes {
+            assert!(outcome.as_ref().unwrap_err().0.contains("FOREIGN KEY"), "{outcome:?}");
+        }
+        assert!(!stored(&store, "neighbour"), "nothing of the batch was committed");
+        store.write(|c| insert(c, "after")).await.expect("the next batch commits");
+        assert!(stored(&store, "after"));
+    }
+
+    #[tokio::test]
+    async fn a_stopped_writer_is_an_error_not_a_hang() {
+        let (_dir, mut store) = open().await;
+        let (jobs, queue) = mpsc::channel();
+        drop(queue);
+        store.jobs = jobs;
+        let e = store.write(|c| insert(c, "lost")).await.unwrap_err();
+        assert_eq!(e.0, writer_stopped().0);
+    }
+
+    #[test]
+    fn the_url_chooses_how_far_a_commit_goes() {
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db").ok(), Some("NORMAL"));
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db?synchronous=full").ok(), Some("FULL"));
+        assert_eq!(super::synchronous("sqlite:///tmp/x.db?synchronous=NORMAL").ok(), Some("NORMAL"));
+        let e = super::synchronous("sqlite:///tmp/x.db?synchronus=full").err().map(|e| e.0).unwrap_or_default();
+        assert!(e.contains("unknown option \"synchronus=full\""), "{e}");
+        assert!(super::synchronous("sqlite:///tmp/x.db?synchronous=off").is_err(), "OFF is never allowed");
     }
 }

@@ -4,87 +4,79 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::outbox::{Message, NewMessage, Target, ping_id};
 use phonelogin_core::store::{OutboxStore, StoreResult};
-use sqlx::SqliteConnection;
+use rusqlite::{Connection, params};
 
-use super::SqliteStore;
-use crate::err;
-use crate::rows::{MESSAGE_COLS, message};
+use super::{SqliteStore, all, exec, one};
+use crate::rows::{Fields, MESSAGE_COLS, message};
 
 /// Writes messages inside the caller's transaction; a `UserDevices` target becomes one row per
 /// push subscription.
-pub(super) async fn insert_messages(conn: &mut SqliteConnection, messages: &[NewMessage]) -> StoreResult<()> {
+pub(super) fn insert_messages(c: &Connection, messages: &[NewMessage]) -> StoreResult<()> {
     for m in messages {
-        let query = match &m.target {
-            Target::UserDevices { user_id, except_device } => sqlx::query(
+        match &m.target {
+            Target::UserDevices { user_id, except_device } => exec(
+                c,
                 "INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
                  SELECT ?1 || ':' || device_id, ?2, device_id, ?3, ?4, ?5, ?4 FROM push_subscriptions
                  WHERE user_id = ?6 AND device_id IS NOT ?7",
-            )
-            .bind(&m.id)
-            .bind(m.kind.as_str())
-            .bind(&m.body)
-            .bind(m.created_at)
-            .bind(m.expires_at)
-            .bind(user_id)
-            .bind(except_device),
-            target => sqlx::query(
+                params![m.id, m.kind.as_str(), m.body, m.created_at, m.expires_at, user_id, except_device],
+            ),
+            target => exec(
+                c,
                 "INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?5)",
-            )
-            .bind(&m.id)
-            .bind(m.kind.as_str())
-            .bind(match target {
-                Target::Client(id) => id.as_str(),
-                _ => "",
-            })
-            .bind(&m.body)
-            .bind(m.created_at)
-            .bind(m.expires_at),
-        };
-        query.execute(&mut *conn).await.map_err(err)?;
+                params![
+                    m.id,
+                    m.kind.as_str(),
+                    match target {
+                        Target::Client(id) => id.as_str(),
+                        _ => "",
+                    },
+                    m.body,
+                    m.created_at,
+                    m.expires_at,
+                ],
+            ),
+        }?;
     }
     Ok(())
 }
 
 /// Puts a decided request's prepared ping into the outbox, inside the decision's transaction.
-pub(super) async fn queue_ping(conn: &mut SqliteConnection, request_id: &str, now: UnixTime) -> StoreResult<()> {
-    sqlx::query(
+pub(super) fn queue_ping(c: &Connection, request_id: &str, now: UnixTime) -> StoreResult<()> {
+    exec(
+        c,
         "INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
          SELECT ?1, 'ciba_ping', client_id, ping_body, ?3, expires_at, ?3 FROM login_requests
          WHERE id = ?2 AND ping_body IS NOT NULL",
+        params![ping_id(request_id), request_id, now],
     )
-    .bind(ping_id(request_id))
-    .bind(request_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
-    Ok(())
+    .map(drop)
 }
 
 #[async_trait]
 impl OutboxStore for SqliteStore {
     async fn enqueue_messages(&self, messages: &[NewMessage]) -> StoreResult<()> {
-        let mut tx = self.begin().await?;
-        insert_messages(&mut tx, messages).await?;
-        tx.commit().await.map_err(err)
+        let messages = messages.to_vec();
+        self.write(move |c| insert_messages(c, &messages)).await
     }
 
     async fn claim_messages(&self, now: UnixTime, lease: i64, limit: i64) -> StoreResult<Vec<Message>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE outbox_messages SET lease_until = ?1 + ?2
-             WHERE id IN (SELECT id FROM outbox_messages
-                          WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
-                          ORDER BY next_attempt_at LIMIT ?3)
-             RETURNING {MESSAGE_COLS}"
-        )))
-        .bind(now)
-        .bind(lease)
-        .bind(limit)
-        .fetch_all(&self.writer)
+        self.write(move |c| {
+            all(
+                c,
+                &format!(
+                    "UPDATE outbox_messages SET lease_until = ?1 + ?2
+                     WHERE id IN (SELECT id FROM outbox_messages
+                                  WHERE status = 'pending' AND next_attempt_at <= ?1 AND (lease_until IS NULL OR lease_until <= ?1)
+                                  ORDER BY next_attempt_at LIMIT ?3)
+                     RETURNING {MESSAGE_COLS}"
+                ),
+                params![now, lease, limit],
+                |r| message(r),
+            )
+        })
         .await
-        .map_err(err)?;
-        rows.iter().map(message).collect()
     }
 
     async fn message_delivered(&self, id: &str, now: UnixTime) -> StoreResult<()> {
@@ -92,16 +84,13 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn message_failed(&self, id: &str, retry_at: UnixTime) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "UPDATE outbox_messages SET attempts = attempts + 1, lease_until = NULL, next_attempt_at = ?2
              WHERE id = ?1 AND status = 'pending'",
+            (id.to_owned(), retry_at),
         )
-        .bind(id)
-        .bind(retry_at)
-        .execute(&self.writer)
         .await
-        .map_err(err)?;
-        Ok(())
+        .map(drop)
     }
 
     async fn message_dropped(&self, id: &str, now: UnixTime) -> StoreResult<()> {
@@ -109,36 +98,26 @@ impl OutboxStore for SqliteStore {
     }
 
     async fn retry_pending_now(&self, now: UnixTime) -> StoreResult<u64> {
-        let r = sqlx::query(
-            "UPDATE outbox_messages SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1",
-        )
-        .bind(now)
-        .execute(&self.writer)
-        .await
-        .map_err(err)?;
-        Ok(r.rows_affected())
+        let sql = "UPDATE outbox_messages SET next_attempt_at = ?1 WHERE status = 'pending' AND next_attempt_at > ?1";
+        Ok(self.execute(sql, [now]).await? as u64)
     }
 
     async fn pending_messages(&self) -> StoreResult<i64> {
-        sqlx::query_scalar("SELECT COUNT(*) FROM outbox_messages WHERE status = 'pending'")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(err)
+        self.read(|c| {
+            one(c, "SELECT COUNT(*) AS n FROM outbox_messages WHERE status = 'pending'", [], |row| row.int("n"))
+                .map(Option::unwrap_or_default)
+        })
     }
 }
 
 impl SqliteStore {
-    async fn end_message(&self, id: &str, status: &str, now: UnixTime) -> StoreResult<()> {
-        sqlx::query(
+    async fn end_message(&self, id: &str, status: &'static str, now: UnixTime) -> StoreResult<()> {
+        self.execute(
             "UPDATE outbox_messages SET status = ?2, ended_at = ?3, body = x'', lease_until = NULL
              WHERE id = ?1 AND status = 'pending'",
+            (id.to_owned(), status, now),
         )
-        .bind(id)
-        .bind(status)
-        .bind(now)
-        .execute(&self.writer)
         .await
-        .map_err(err)?;
-        Ok(())
+        .map(drop)
     }
 }

@@ -5,7 +5,6 @@ use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{RetentionStore, StoreResult};
 
 use super::SqliteStore;
-use crate::err;
 
 /// One batch per kind: `?1` the cut-off, `?2` the batch size.
 const PURGES: [&str; 6] = [
@@ -22,9 +21,9 @@ const PURGES: [&str; 6] = [
 impl RetentionStore for SqliteStore {
     async fn purge(&self, before: UnixTime, batch: i64) -> StoreResult<u64> {
         let mut deleted = 0;
+        // One write per kind: other writes get their turn between them.
         for sql in PURGES {
-            let r = sqlx::query(sql).bind(before).bind(batch).execute(&self.writer).await.map_err(err)?;
-            deleted += r.rows_affected();
+            deleted += self.execute(sql, [before, batch]).await? as u64;
         }
         Ok(deleted)
     }

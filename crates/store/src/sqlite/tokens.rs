@@ -3,31 +3,26 @@
 use async_trait::async_trait;
 use phonelogin_core::store::{AccessToken, StoreResult, TokenStore};
 
-use super::SqliteStore;
-use crate::err;
+use super::{SqliteStore, one};
 use crate::rows::access_token;
 
 #[async_trait]
 impl TokenStore for SqliteStore {
     async fn access_token(&self, token_hash: &str) -> StoreResult<Option<AccessToken>> {
-        let row = sqlx::query(
-            "SELECT t.token_hash, t.login_request_id, t.client_id, t.user_id, t.scopes, t.expires_at
-             FROM access_tokens t LEFT JOIN login_requests r ON r.id = t.login_request_id
-             WHERE t.token_hash = ?1 AND t.revoked = 0 AND COALESCE(r.code_replayed, 0) = 0",
-        )
-        .bind(token_hash)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(err)?;
-        row.as_ref().map(access_token).transpose()
+        self.read(|c| {
+            one(
+                c,
+                "SELECT t.token_hash, t.login_request_id, t.client_id, t.user_id, t.scopes, t.expires_at
+                 FROM access_tokens t LEFT JOIN login_requests r ON r.id = t.login_request_id
+                 WHERE t.token_hash = ?1 AND t.revoked = 0 AND COALESCE(r.code_replayed, 0) = 0",
+                [token_hash],
+                |r| access_token(r),
+            )
+        })
     }
 
     async fn revoke_access_token(&self, token_hash: &str) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE access_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0")
-            .bind(token_hash)
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() > 0)
+        let sql = "UPDATE access_tokens SET revoked = 1 WHERE token_hash = ?1 AND revoked = 0";
+        Ok(self.execute(sql, [token_hash.to_owned()]).await? > 0)
     }
 }

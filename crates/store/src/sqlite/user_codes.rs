@@ -4,69 +4,59 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::store::{StoreResult, UserCodeAttempt, UserCodeStore};
+use rusqlite::{Row, params};
 
-use super::SqliteStore;
-use crate::err;
-use crate::rows::user_code_attempt;
+use super::{SqliteStore, one};
+use crate::rows::{Fields, user_code_attempt};
 
 #[async_trait]
 impl UserCodeStore for SqliteStore {
     async fn user_code(&self, user_id: &str) -> StoreResult<Option<String>> {
-        sqlx::query_scalar("SELECT code_hash FROM user_codes WHERE user_id = ?1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)
+        self.read(|c| {
+            one(c, "SELECT code_hash FROM user_codes WHERE user_id = ?1", [user_id], |row| row.text("code_hash"))
+        })
     }
 
     async fn set_user_code(&self, user_id: &str, hash: &str) -> StoreResult<()> {
-        sqlx::query(
+        self.execute(
             "INSERT INTO user_codes (user_id, code_hash) VALUES (?1, ?2)
              ON CONFLICT (user_id) DO UPDATE SET code_hash = excluded.code_hash, failures = 0",
+            [user_id.to_owned(), hash.to_owned()],
         )
-        .bind(user_id)
-        .bind(hash)
-        .execute(&self.writer)
         .await
-        .map_err(err)?;
-        Ok(())
+        .map(drop)
     }
 
     async fn begin_user_code_attempt(&self, user_id: &str, limit: i64, now: UnixTime) -> StoreResult<UserCodeAttempt> {
-        let claimed = sqlx::query(
-            "UPDATE user_codes SET failures = failures + 1
-             WHERE user_id = ?1 AND failures < ?2 AND (locked_until IS NULL OR locked_until <= ?3)
-             RETURNING code_hash, failures",
-        )
-        .bind(user_id)
-        .bind(limit)
-        .bind(now)
-        .fetch_optional(&self.writer)
+        let user_id = user_id.to_owned();
+        self.write(move |c| {
+            let claimed = one(
+                c,
+                "UPDATE user_codes SET failures = failures + 1
+                 WHERE user_id = ?1 AND failures < ?2 AND (locked_until IS NULL OR locked_until <= ?3)
+                 RETURNING code_hash, failures",
+                params![user_id, limit, now],
+                |claimed| user_code_attempt(Some(claimed), None, now),
+            )?;
+            if let Some(attempt) = claimed {
+                return Ok(attempt);
+            }
+            let state = one(c, "SELECT locked_until FROM user_codes WHERE user_id = ?1", [&user_id], |state| {
+                user_code_attempt(None, Some(state), now)
+            })?;
+            state.map_or_else(|| user_code_attempt::<Row<'_>>(None, None, now), Ok)
+        })
         .await
-        .map_err(err)?;
-        let state = match claimed {
-            Some(_) => None,
-            None => sqlx::query("SELECT locked_until FROM user_codes WHERE user_id = ?1")
-                .bind(user_id)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(err)?,
-        };
-        user_code_attempt(claimed.as_ref(), state.as_ref(), now)
     }
 
     async fn end_user_code_attempt(&self, user_id: &str, right: bool, lock_until: Option<UnixTime>) -> StoreResult<()> {
         // A right code clears the count; a lock clears it and sets the lock; else nothing.
-        sqlx::query(
+        self.execute(
             "UPDATE user_codes SET failures = 0, locked_until = COALESCE(?3, locked_until)
              WHERE user_id = ?1 AND (?2 OR ?3 IS NOT NULL) AND (failures <> 0 OR ?3 IS NOT NULL)",
+            (user_id.to_owned(), right, lock_until),
         )
-        .bind(user_id)
-        .bind(right)
-        .bind(lock_until)
-        .execute(&self.writer)
         .await
-        .map_err(err)?;
-        Ok(())
+        .map(drop)
     }
 }

@@ -3,107 +3,100 @@ use async_trait::async_trait;
 use phonelogin_core::model::User;
 use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::{StoreResult, UserStore};
-use sqlx::query::QueryScalar;
+use rusqlite::{Connection, params};
 
-use super::SqliteStore;
+use super::{SqliteStore, all, exec, one};
 use crate::err;
-use crate::rows::{USER_COLS as COLS, user};
+use crate::rows::{Fields, USER_COLS as COLS, user};
 
-/// Binds a user's columns as the 1st…11th parameters: user_id, phone_number, given_name,
-/// family_name, email, email_verified, birthdate, nin, active, addresses, created_at.
-pub(super) fn bind_user<'q>(
-    q: QueryScalar<'q, sqlx::Sqlite, String, sqlx::sqlite::SqliteArguments>,
-    u: &'q User,
-) -> StoreResult<QueryScalar<'q, sqlx::Sqlite, String, sqlx::sqlite::SqliteArguments>> {
-    Ok(q.bind(&u.user_id)
-        .bind(u.phone_number.as_str())
-        .bind(&u.given_name)
-        .bind(&u.family_name)
-        .bind(&u.email)
-        .bind(u.email_verified)
-        .bind(&u.birthdate)
-        .bind(&u.nin)
-        .bind(u.active)
-        .bind(serde_json::to_string(&u.addresses).map_err(err)?)
-        .bind(u.created_at))
+/// Inserts a user, then `on_conflict` (of `phone_number`); the `user_id` of the row written,
+/// none when the conflict clause wrote nothing.
+pub(super) fn insert_user(c: &Connection, u: &User, on_conflict: &str) -> StoreResult<Option<String>> {
+    one(
+        c,
+        &format!(
+            "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+             ON CONFLICT (phone_number) {on_conflict} RETURNING user_id"
+        ),
+        params![
+            u.user_id,
+            u.phone_number.as_str(),
+            u.given_name,
+            u.family_name,
+            u.email,
+            u.email_verified,
+            u.birthdate,
+            u.nin,
+            u.active,
+            serde_json::to_string(&u.addresses).map_err(err)?,
+            u.created_at,
+        ],
+        |row| row.text("user_id"),
+    )
 }
 
 impl SqliteStore {
-    async fn user_where(&self, clause: &'static str, value: &str) -> StoreResult<Option<User>> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users WHERE {clause} = ?1")))
-            .bind(value)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?;
-        row.as_ref().map(user).transpose()
+    fn user_where(&self, clause: &'static str, value: &str) -> StoreResult<Option<User>> {
+        self.read(|c| one(c, &format!("SELECT {COLS} FROM users WHERE {clause} = ?1"), [value], |r| user(r)))
     }
 }
 
 #[async_trait]
 impl UserStore for SqliteStore {
     async fn user(&self, user_id: &str) -> StoreResult<Option<User>> {
-        self.user_where("user_id", user_id).await
+        self.user_where("user_id", user_id)
     }
 
     async fn user_by_phone(&self, phone: &Msisdn) -> StoreResult<Option<User>> {
-        self.user_where("phone_number", phone.as_str()).await
+        self.user_where("phone_number", phone.as_str())
     }
 
     async fn upsert_user(&self, u: &User) -> StoreResult<String> {
-        bind_user(
-            sqlx::query_scalar(
-                "INSERT INTO users (user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-                 ON CONFLICT (phone_number) DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
+        let u = u.clone();
+        self.write(move |c| {
+            insert_user(
+                c,
+                &u,
+                "DO UPDATE SET given_name = excluded.given_name, family_name = excluded.family_name,
                    email = excluded.email, email_verified = excluded.email_verified, birthdate = excluded.birthdate,
-                   nin = excluded.nin, active = excluded.active, addresses = excluded.addresses
-                 RETURNING user_id",
-            ),
-            u,
-        )?
-        .fetch_one(&self.writer)
+                   nin = excluded.nin, active = excluded.active, addresses = excluded.addresses",
+            )?
+            .ok_or_else(|| err("the user upsert returned no row"))
+        })
         .await
-        .map_err(err)
     }
 
     async fn users(&self) -> StoreResult<Vec<User>> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLS} FROM users ORDER BY phone_number")))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
-        rows.iter().map(user).collect()
+        self.read(|c| all(c, &format!("SELECT {COLS} FROM users ORDER BY phone_number"), [], |r| user(r)))
     }
 
     async fn change_phone_number(&self, old: &Msisdn, new: &Msisdn) -> StoreResult<bool> {
-        let r = sqlx::query("UPDATE users SET phone_number = ?2 WHERE phone_number = ?1")
-            .bind(old.as_str())
-            .bind(new.as_str())
-            .execute(&self.writer)
-            .await
-            .map_err(err)?;
-        Ok(r.rows_affected() > 0)
+        let sql = "UPDATE users SET phone_number = ?2 WHERE phone_number = ?1";
+        Ok(self.execute(sql, [old.as_str().to_owned(), new.as_str().to_owned()]).await? > 0)
     }
 
     async fn set_user_active(&self, phone: &Msisdn, active: bool) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let user_id: Option<String> =
-            sqlx::query_scalar("UPDATE users SET active = ?1 WHERE phone_number = ?2 RETURNING user_id")
-                .bind(active)
-                .bind(phone.as_str())
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(err)?;
-        let Some(user_id) = user_id else { return Ok(false) };
-        if !active {
-            for sql in [
-                "UPDATE login_requests SET status = 'rejected' WHERE user_id = ?1 AND status = 'pending'",
-                "UPDATE access_tokens SET revoked = 1 WHERE user_id = ?1",
-                "DELETE FROM devices WHERE user_id = ?1",
-            ] {
-                sqlx::query(sql).bind(&user_id).execute(&mut *tx).await.map_err(err)?;
+        let phone = phone.as_str().to_owned();
+        self.write(move |c| {
+            let user_id = one(
+                c,
+                "UPDATE users SET active = ?1 WHERE phone_number = ?2 RETURNING user_id",
+                params![active, phone],
+                |row| row.text("user_id"),
+            )?;
+            let Some(user_id) = user_id else { return Ok(false) };
+            if !active {
+                for sql in [
+                    "UPDATE login_requests SET status = 'rejected' WHERE user_id = ?1 AND status = 'pending'",
+                    "UPDATE access_tokens SET revoked = 1 WHERE user_id = ?1",
+                    "DELETE FROM devices WHERE user_id = ?1",
+                ] {
+                    exec(c, sql, [&user_id])?;
+                }
             }
-        }
-        tx.commit().await.map_err(err)?;
-        Ok(true)
+            Ok(true)
+        })
+        .await
     }
 }

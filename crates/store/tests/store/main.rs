@@ -13,6 +13,7 @@ mod pending_limit;
 mod polls;
 mod records;
 mod transitions;
+mod writes;
 
 /// Instantiates the listed tests for one backend: a module named after it whose tests open
 /// a fresh database with `TestDb::<backend>()`.
@@ -111,6 +112,8 @@ store_tests!(
     outbox::push_subscription_is_one_per_device_and_goes_with_it,
     outbox::racing_nodes_agree_on_one_vapid_key,
     outbox::ended_messages_go_with_retention_and_pending_ones_stay,
+    writes::parallel_writes_are_each_visible_once_answered,
+    writes::a_failing_write_leaves_its_neighbours_written,
 );
 
 /// STYLE pattern 7: both migration folders carry the same numbers, and each backend embeds
@@ -154,6 +157,48 @@ async fn sqlite_processes_opening_a_new_file_together_migrate_once() {
     for _ in 0..3 {
         let dir = tempfile::tempdir().unwrap();
         open_together(&format!("sqlite://{}/store.db", dir.path().display())).await;
+    }
+}
+
+/// A file the sqlx-based versions made records its migrations in sqlx's `_sqlx_migrations`:
+/// those count as applied (none runs twice: an `ALTER TABLE … ADD COLUMN` would fail), the
+/// newer ones apply, and the data stays.
+#[tokio::test]
+async fn sqlite_a_file_migrated_by_sqlx_keeps_its_data_and_gets_the_newer_migrations() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let migrations = phonelogin_store::sqlite::MIGRATIONS;
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        // sqlx 0.9's bookkeeping table, as its SQLite migrator creates it.
+        old.execute_batch(
+            "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
+               installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL,
+               checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
+        )
+        .unwrap();
+        for (version, description, sql) in &migrations[..migrations.len() - 1] {
+            old.execute_batch(sql).unwrap();
+            old.execute(
+                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+                 VALUES (?1, ?2, TRUE, x'00', 1)",
+                rusqlite::params![version, description],
+            )
+            .unwrap();
+        }
+        old.execute(
+            "INSERT INTO users (user_id, phone_number, given_name, family_name, email_verified, active, addresses, created_at)
+             VALUES ('u-old', '4712345678', 'Ada', 'Lovelace', 0, 1, '[]', 1)",
+            [],
+        )
+        .unwrap();
+    }
+    let url = format!("sqlite://{}", path.display());
+    for _ in 0..2 {
+        let store = phonelogin_store::open(&url).await.expect("a file migrated by sqlx opens");
+        assert_eq!(store.user("u-old").await.unwrap().expect("kept").given_name, "Ada");
+        // The last migration's table is there.
+        assert_eq!(store.pending_messages().await.unwrap(), 0);
     }
 }
 
