@@ -2,16 +2,33 @@
 //! enrollment and registers as a JWK. Every decision is signed with it (ES256: r‖s, 64 bytes,
 //! base64url) over `phonelogin-decision:<request id>:<approve|reject>`, so a stolen device
 //! token alone decides nothing.
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, ParsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use p256::EncodedPoint;
-use p256::ecdsa::signature::Verifier;
-use p256::ecdsa::{Signature, VerifyingKey};
 use serde_json::{Value, json};
 
-/// A device's registered public key.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DevicePublicKey(VerifyingKey);
+/// A device's registered public key: its coordinates, and the key parsed (checked to be a
+/// point of the curve) for aws-lc-rs.
+#[derive(Clone)]
+pub struct DevicePublicKey {
+    x: [u8; 32],
+    y: [u8; 32],
+    key: ParsedPublicKey,
+}
+
+impl PartialEq for DevicePublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        (self.x, self.y) == (other.x, other.y)
+    }
+}
+
+impl Eq for DevicePublicKey {}
+
+impl std::fmt::Debug for DevicePublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_jwk_string())
+    }
+}
 
 impl DevicePublicKey {
     /// Parses a public JWK `{"kty":"EC","crv":"P-256","x","y"}`; anything else (another
@@ -23,8 +40,10 @@ impl DevicePublicKey {
         }
         let coordinate = |k: &str| -> Option<[u8; 32]> { URL_SAFE_NO_PAD.decode(field(k)?).ok()?.try_into().ok() };
         let (x, y) = (coordinate("x")?, coordinate("y")?);
-        let point = EncodedPoint::from_affine_coordinates(&x.into(), &y.into(), false);
-        VerifyingKey::from_encoded_point(&point).ok().map(Self)
+        // The uncompressed point 0x04 ‖ x ‖ y.
+        let point: Vec<u8> = [&[4u8][..], &x, &y].concat();
+        let key = ParsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, point).ok()?;
+        Some(Self { x, y, key })
     }
 
     /// Parses the stored form (`to_jwk_string`).
@@ -34,15 +53,14 @@ impl DevicePublicKey {
 
     /// The canonical JWK text, as stored.
     pub fn to_jwk_string(&self) -> String {
-        let point = self.0.to_encoded_point(false);
-        let part = |c: Option<&p256::FieldBytes>| c.map(|b| URL_SAFE_NO_PAD.encode(b)).unwrap_or_default();
-        json!({"kty": "EC", "crv": "P-256", "x": part(point.x()), "y": part(point.y())}).to_string()
+        let part = |c: &[u8; 32]| URL_SAFE_NO_PAD.encode(c);
+        json!({"kty": "EC", "crv": "P-256", "x": part(&self.x), "y": part(&self.y)}).to_string()
     }
 
     /// Checks an ES256 signature (base64url of r‖s) over `message`.
     pub fn verifies(&self, message: &[u8], signature_b64url: &str) -> bool {
         let Ok(raw) = URL_SAFE_NO_PAD.decode(signature_b64url.trim_end_matches('=')) else { return false };
-        Signature::from_slice(&raw).is_ok_and(|sig| self.0.verify(message, &sig).is_ok())
+        raw.len() == 64 && self.key.verify_sig(message, &raw).is_ok()
     }
 }
 

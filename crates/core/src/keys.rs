@@ -1,11 +1,12 @@
 //! ID-token signing keys: generation (RS256, PS256 or ES256; one active key per algorithm), the
-//! sealed stored form, the JWKS, and a `Signer` that signs with an active key.
-use jsonwebtoken::{EncodingKey, Header};
-use p256::elliptic_curve::sec1::ToEncodedPoint;
-use p256::pkcs8::EncodePrivateKey;
-use rand_core::OsRng;
-use rsa::pkcs1::EncodeRsaPrivateKey;
-use rsa::traits::PublicKeyParts;
+//! sealed stored form, the JWKS, and a `Signer` that signs with an active key — all through
+//! aws-lc-rs. Stored private keys are DER: PKCS#1 `RSAPrivateKey` for RSA, PKCS#8 for P-256.
+use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair, RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaEncoding,
+};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -75,18 +76,27 @@ impl StoredKey {
     pub fn generate(alg: Alg, keys: &DerivedKeys, now: UnixTime) -> Result<Self, String> {
         let (der, mut jwk) = match alg {
             Alg::Rs256 | Alg::Ps256 => {
-                let key = rsa::RsaPrivateKey::new(&mut OsRng, 2048).map_err(|e| e.to_string())?;
-                let der = key.to_pkcs1_der().map_err(|e| e.to_string())?.as_bytes().to_vec();
-                let jwk =
-                    json!({"e": b64url(&key.e().to_bytes_be()), "kty": "RSA", "n": b64url(&key.n().to_bytes_be())});
+                let key = RsaKeyPair::generate(KeySize::Rsa2048).map_err(|e| e.to_string())?;
+                let pkcs8 = key.as_der().map_err(|e| e.to_string())?;
+                // The `RSAPrivateKey` inside the PKCS#8 wrapper: the form stored since the first key.
+                let der =
+                    pkcs8::PrivateKeyInfo::try_from(pkcs8.as_ref()).map_err(|e| e.to_string())?.private_key.to_vec();
+                let public = key.public_key();
+                let (n, e) = (public.modulus(), public.exponent());
+                let jwk = json!({
+                    "e": b64url(e.big_endian_without_leading_zero()),
+                    "kty": "RSA",
+                    "n": b64url(n.big_endian_without_leading_zero()),
+                });
                 (der, jwk)
             }
             Alg::Es256 => {
-                let key = p256::SecretKey::random(&mut OsRng);
-                let der = key.to_pkcs8_der().map_err(|e| e.to_string())?.as_bytes().to_vec();
-                let point = key.public_key().to_encoded_point(false);
-                let coord = |c: Option<&p256::FieldBytes>| c.map(|b| b64url(b)).unwrap_or_default();
-                let jwk = json!({"crv": "P-256", "kty": "EC", "x": coord(point.x()), "y": coord(point.y())});
+                let key = EcdsaKeyPair::generate(&ECDSA_P256_SHA256_FIXED_SIGNING).map_err(|e| e.to_string())?;
+                let der = key.to_pkcs8v1().map_err(|e| e.to_string())?.as_ref().to_vec();
+                // The uncompressed point: 0x04 ‖ x ‖ y.
+                let point = key.public_key().as_ref();
+                let coord = |range| point.get(range).map(b64url).unwrap_or_default();
+                let jwk = json!({"crv": "P-256", "kty": "EC", "x": coord(1..33), "y": coord(33..65)});
                 (der, jwk)
             }
         };
@@ -125,7 +135,15 @@ pub fn jwks(keys: &[StoredKey], now: UnixTime) -> Value {
 pub struct Signer {
     kid: String,
     alg: Alg,
-    key: EncodingKey,
+    /// The base64url JOSE header, the same for every token of this key.
+    header: String,
+    key: SigningKey,
+    rng: SystemRandom,
+}
+
+enum SigningKey {
+    Rsa(RsaKeyPair, &'static dyn RsaEncoding),
+    Ec(EcdsaKeyPair),
 }
 
 impl Signer {
@@ -133,10 +151,18 @@ impl Signer {
     pub fn open(stored: &StoredKey, keys: &DerivedKeys) -> Option<Self> {
         let der = keys.open(&stored.private_sealed)?;
         let key = match stored.alg {
-            Alg::Rs256 | Alg::Ps256 => EncodingKey::from_rsa_der(&der),
-            Alg::Es256 => EncodingKey::from_ec_der(&der),
+            Alg::Rs256 => SigningKey::Rsa(RsaKeyPair::from_der(&der).ok()?, &RSA_PKCS1_SHA256),
+            Alg::Ps256 => SigningKey::Rsa(RsaKeyPair::from_der(&der).ok()?, &RSA_PSS_SHA256),
+            Alg::Es256 => SigningKey::Ec(EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).ok()?),
         };
-        Some(Self { kid: stored.kid.clone(), alg: stored.alg, key })
+        let header = json!({"alg": stored.alg.as_str(), "kid": stored.kid, "typ": "JWT"});
+        Some(Self {
+            kid: stored.kid.clone(),
+            alg: stored.alg,
+            header: b64url(header.to_string().as_bytes()),
+            key,
+            rng: SystemRandom::new(),
+        })
     }
 
     pub fn kid(&self) -> &str {
@@ -147,12 +173,21 @@ impl Signer {
         self.alg
     }
 
-    /// A compact JWS with `typ: JWT` and `kid`.
+    /// A compact JWS with `typ: JWT` and `kid`. CPU-bound (an RSA signature is about a
+    /// millisecond's work): callers on an async runtime run it off its workers.
     pub fn sign(&self, claims: &Value) -> Result<String, String> {
-        let mut header = Header::new(self.alg.jwt());
-        header.kid = Some(self.kid.clone());
-        header.typ = Some("JWT".into());
-        jsonwebtoken::encode(&header, claims, &self.key).map_err(|e| e.to_string())
+        let mut jws = format!("{}.{}", self.header, b64url(claims.to_string().as_bytes()));
+        let signature = match &self.key {
+            SigningKey::Rsa(key, encoding) => {
+                let mut signature = vec![0; key.public_modulus_len()];
+                key.sign(*encoding, &self.rng, jws.as_bytes(), &mut signature).map_err(|e| e.to_string())?;
+                signature
+            }
+            SigningKey::Ec(key) => key.sign(&self.rng, jws.as_bytes()).map_err(|e| e.to_string())?.as_ref().to_vec(),
+        };
+        jws.push('.');
+        jws.push_str(&b64url(&signature));
+        Ok(jws)
     }
 }
 
@@ -191,6 +226,50 @@ mod tests {
     #[test]
     fn es256_tokens_verify_against_the_published_jwk() {
         roundtrip(Alg::Es256);
+    }
+
+    /// A row as the earlier code stored it (sealed DER), opened and verified with `public`.
+    fn old_row_signs(alg: Alg, der: &[u8], public: &DecodingKey) {
+        let keys = ServerSecret::generate().keys();
+        let stored = StoredKey {
+            kid: "old".into(),
+            alg,
+            private_sealed: keys.seal(der),
+            public_jwk: "{}".into(),
+            created_at: 0,
+            active: true,
+            retired_at: None,
+        };
+        let token = Signer::open(&stored, &keys).expect("an old row opens").sign(&json!({"sub": "x"})).unwrap();
+        let mut v = Validation::new(alg.jwt());
+        v.required_spec_claims.clear();
+        v.validate_exp = false;
+        assert_eq!(decode::<Value>(&token, public, &v).unwrap().claims["sub"], "x", "{alg:?}");
+    }
+
+    #[test]
+    fn keys_stored_by_earlier_versions_still_sign() {
+        use base64::Engine;
+        use p256::elliptic_curve::sec1::ToEncodedPoint;
+        use p256::pkcs8::EncodePrivateKey;
+        // RSA: PKCS#1 `RSAPrivateKey` DER (what the `rsa` crate wrote; this one is OpenSSL's).
+        let pem = include_str!("../testdata/rsa-2048-pkcs1.pem");
+        let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+        let der = base64::engine::general_purpose::STANDARD.decode(body).unwrap();
+        let public = RsaKeyPair::from_der(&der).unwrap().public_key().clone();
+        let (n, e) = (public.modulus(), public.exponent());
+        let rsa_public = DecodingKey::from_rsa_raw_components(
+            n.big_endian_without_leading_zero(),
+            e.big_endian_without_leading_zero(),
+        );
+        old_row_signs(Alg::Rs256, &der, &rsa_public);
+        old_row_signs(Alg::Ps256, &der, &rsa_public);
+        // P-256: PKCS#8 as the `p256` crate writes it.
+        let key = p256::SecretKey::random(&mut rand_core::OsRng);
+        let point = key.public_key().to_encoded_point(false);
+        let ec_public =
+            DecodingKey::from_ec_components(&b64url(point.x().unwrap()), &b64url(point.y().unwrap())).unwrap();
+        old_row_signs(Alg::Es256, key.to_pkcs8_der().unwrap().as_bytes(), &ec_public);
     }
 
     #[test]

@@ -122,8 +122,21 @@ impl AppState {
 
 #[async_trait::async_trait]
 impl SigningKeys for AppState {
+    /// Signs on tokio's blocking pool: an RSA signature takes about a millisecond of CPU, which
+    /// on an async worker would stall every request queued behind it. The pool keeps its
+    /// threads between calls, and as many run as token requests are in flight.
+    async fn sign(&self, alg: Alg, claims: serde_json::Value) -> Result<String, OAuthError> {
+        let signer = self.signer(alg).await?;
+        tokio::task::spawn_blocking(move || signer.sign(&claims))
+            .await
+            .map_err(|e| OAuthError::Unavailable(format!("signing stopped: {e}")))?
+            .map_err(OAuthError::Unavailable)
+    }
+}
+
+impl AppState {
     /// The active signing key of `alg`, opened, from the cache when fresh.
-    async fn active(&self, alg: Alg) -> Result<Arc<Signer>, OAuthError> {
+    async fn signer(&self, alg: Alg) -> Result<Arc<Signer>, OAuthError> {
         if let Ok(s) = self.signers.read()
             && let Some((at, signer)) = s.get(&alg)
             && self.fresh(*at)

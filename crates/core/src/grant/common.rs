@@ -6,7 +6,7 @@ use super::pacer::Pacer;
 use crate::OAuthError;
 use crate::clock::UnixTime;
 use crate::crypto::{DerivedKeys, at_hash, random_id, random_token, sha256_hex};
-use crate::keys::{Alg, Signer};
+use crate::keys::Alg;
 use crate::login_request::LoginRequest;
 use crate::model::Client;
 use crate::store::IssuedToken;
@@ -14,11 +14,12 @@ use crate::store::IssuedToken;
 pub const ACCESS_TOKEN_LIFETIME: i64 = 300;
 pub const ID_TOKEN_LIFETIME: i64 = 3600;
 
-/// Where the active signing key of an algorithm comes from; asked only when tokens are
-/// issued, so that a pending poll never touches it.
+/// Signs with the active key of an algorithm; asked only when tokens are issued, so that a
+/// pending poll never touches it. The signature is CPU-bound work: implementations on an
+/// async runtime run it off the runtime's workers.
 #[async_trait::async_trait]
 pub trait SigningKeys: Send + Sync {
-    async fn active(&self, alg: Alg) -> Result<std::sync::Arc<Signer>, OAuthError>;
+    async fn sign(&self, alg: Alg, claims: serde_json::Value) -> Result<String, OAuthError>;
 }
 
 /// What issuing tokens needs from the server.
@@ -75,7 +76,7 @@ pub async fn issue(
     }
     // id_token_signed_response_alg (spec §12); FAPI clients are registered with PS256 or ES256.
     let alg = client.security.id_token_alg.unwrap_or(ctx.default_alg);
-    let id_token = ctx.signing.active(alg).await?.sign(&claims).map_err(OAuthError::Unavailable)?;
+    let id_token = ctx.signing.sign(alg, claims).await?;
     Ok(TokenResponse {
         access_token,
         token_type: "Bearer",

@@ -2,21 +2,46 @@
 //! advisory lock), the one-statement token poll, and each transition as a conditional update.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
+use phonelogin_core::crypto::sha256;
 use phonelogin_core::login_request::LoginRequest;
+use phonelogin_core::outbox::{NewMessage, Target, ping_id};
 use phonelogin_core::store::{
     Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
 };
-use sqlx::Row;
+use sqlx::{AssertSqlSafe, Row};
 
 use super::PostgresStore;
-use super::outbox::{insert_messages, queue_ping};
+use super::outbox::insert_messages;
 use crate::err;
 use crate::rows::{login_request, login_request_cols};
 
 /// The first key of the two-key advisory locks that serialise one user's pending inserts
-/// (the second is `hashtext(user_id)`); two-key locks never collide with sqlx's one-key
-/// migration lock.
+/// (the second is from the SHA-256 of the user id); two-key locks never collide with sqlx's
+/// one-key migration lock.
 const PENDING_LOCK_CLASS: i32 = 0x5045_4e44; // "PEND"
+
+/// BEGIN and take the user's pending lock, in one round trip. The statement is sent as text:
+/// it holds only numbers, derived here (the same on every node).
+fn pending_lock(user_id: &str) -> String {
+    let key = sha256(user_id.as_bytes()).iter().take(4).fold(0i32, |k, b| k << 8 | i32::from(*b));
+    format!("BEGIN; SELECT pg_advisory_xact_lock({PENDING_LOCK_CLASS}, {key})")
+}
+
+/// The end of a decision's statement: the request's prepared ping (if any) into the outbox,
+/// with the id bound at `$id`, from the row decided in the CTE `won` (`$2` is now); the
+/// statement answers how many rows it decided.
+macro_rules! ping_from_won {
+    ($id:literal) => {
+        concat!(
+            "ping AS (
+               INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
+               SELECT ",
+            $id,
+            ", 'ciba_ping', client_id, ping_body, $2, expires_at, $2 FROM won WHERE ping_body IS NOT NULL)
+             SELECT COUNT(*) FROM won"
+        )
+    };
+}
 
 /// Inserts the access token (`$3` hash, `$4` expiry) issued from the request redeemed in the
 /// CTE `r`.
@@ -36,23 +61,37 @@ impl LoginRequestStore for PostgresStore {
         now: UnixTime,
     ) -> StoreResult<Insert> {
         let r = &new.request;
-        let mut tx = self.begin().await?;
-        // Under READ COMMITTED two racing inserts would both count before either commits;
-        // holding the user's lock until commit makes count-then-insert atomic per user. The
-        // count runs in its own statement, so its snapshot is taken after the lock is held.
-        sqlx::query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
-            .bind(PENDING_LOCK_CLASS)
-            .bind(&r.user_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        let inserted = sqlx::query(
-            "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes,
-               binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at,
-               poll_interval, ping_body)
-             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $14
-             WHERE (SELECT COUNT(*) FROM login_requests
-                    WHERE user_id = $4 AND client_id = $3 AND status = 'pending' AND expires_at > $10) < $13",
+        // Three round trips: BEGIN with the user's lock, one statement for the request, its
+        // push and the limit's answer, COMMIT. Under READ COMMITTED two racing inserts would
+        // both count before either commits; holding the user's lock until commit makes
+        // count-then-insert atomic per user. The count's snapshot is taken by the statement
+        // after BEGIN, so after the lock is held.
+        let mut tx = self.pool.begin_with(AssertSqlSafe(pending_lock(&r.user_id))).await.map_err(err)?;
+        // The push to the user's devices goes in the same statement (the only push a request
+        // carries today); any other message follows in the transaction.
+        let (to_devices, others) = match &new.push {
+            Some(m @ NewMessage { target: Target::UserDevices { user_id, except_device }, .. }) => {
+                (Some((m, user_id, except_device)), &[][..])
+            }
+            other => (None, other.as_slice()),
+        };
+        let row = sqlx::query(
+            "WITH ins AS (
+               INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes,
+                 binding_message, nonce, client_state, redirect_uri, status, created_at, expires_at,
+                 poll_interval, ping_body)
+               SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $10, $11, $12, $14
+               WHERE (SELECT COUNT(*) FROM login_requests
+                      WHERE user_id = $4 AND client_id = $3 AND status = 'pending' AND expires_at > $10) < $13
+               RETURNING id),
+             push AS (
+               INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
+               SELECT $15::text || ':' || s.device_id, $16, s.device_id, $17, $18, $19, $18
+               FROM ins, push_subscriptions s
+               WHERE $15::text IS NOT NULL AND s.user_id = $20 AND s.device_id IS DISTINCT FROM $21)
+             SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
+               (SELECT MIN(expires_at) FROM login_requests
+                WHERE user_id = $4 AND client_id = $3 AND status = 'pending' AND expires_at > $10) AS earliest",
         )
         .bind(&r.id)
         .bind(&new.auth_req_hash)
@@ -68,25 +107,22 @@ impl LoginRequestStore for PostgresStore {
         .bind(r.interval)
         .bind(max_pending)
         .bind(&new.ping_body)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        if inserted.rows_affected() == 1 {
-            // The request and its push commit together (spec §11).
-            insert_messages(&mut tx, new.push.as_slice()).await?;
-            tx.commit().await.map_err(err)?;
-            return Ok(Insert::Inserted);
-        }
-        let earliest: Option<i64> = sqlx::query_scalar(
-            "SELECT MIN(expires_at) FROM login_requests
-             WHERE user_id = $1 AND client_id = $3 AND status = 'pending' AND expires_at > $2",
-        )
-        .bind(&r.user_id)
-        .bind(now)
-        .bind(&r.client_id)
+        .bind(to_devices.map(|(m, _, _)| &m.id))
+        .bind(to_devices.map(|(m, _, _)| m.kind.as_str()))
+        .bind(to_devices.map(|(m, _, _)| &m.body))
+        .bind(to_devices.map(|(m, _, _)| m.created_at))
+        .bind(to_devices.map(|(m, _, _)| m.expires_at))
+        .bind(to_devices.map(|(_, user_id, _)| user_id))
+        .bind(to_devices.and_then(|(_, _, except)| except.as_deref()))
         .fetch_one(&mut *tx)
         .await
         .map_err(err)?;
+        if row.try_get::<bool, _>("inserted").map_err(err)? {
+            insert_messages(&mut tx, others).await?;
+            tx.commit().await.map_err(err)?;
+            return Ok(Insert::Inserted);
+        }
+        let earliest: Option<i64> = row.try_get("earliest").map_err(err)?;
         tx.commit().await.map_err(err)?;
         Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
@@ -130,80 +166,61 @@ impl LoginRequestStore for PostgresStore {
     }
 
     async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        // A racing decision waits for this row lock, re-checks `status` and matches nothing.
-        let won = sqlx::query(
-            "UPDATE login_requests SET status = 'approved', decided_at = $2, code_hash = $3,
-               code_expires_at = $4, delegated_answers = $5
-             WHERE id = $1 AND status = 'pending' AND expires_at > $2 RETURNING user_id, client_id",
-        )
+        // One statement, so one round trip and atomic: the consent, its audit, the answers and
+        // the ping are written only from the row this call approved. A racing decision waits
+        // for the row lock, re-checks `status` and matches nothing.
+        let consent = approval.consent.as_ref();
+        let won: i64 = sqlx::query_scalar(concat!(
+            "WITH won AS (
+               UPDATE login_requests SET status = 'approved', decided_at = $2, code_hash = $3,
+                 code_expires_at = $4, delegated_answers = $5
+               WHERE id = $1 AND status = 'pending' AND expires_at > $2
+               RETURNING user_id, client_id, ping_body, expires_at),
+             consent AS (
+               INSERT INTO consents (user_id, sector, client_id, scopes, granted_at)
+               SELECT user_id, $7, $8, $9, $2 FROM won WHERE $7::text IS NOT NULL
+               ON CONFLICT (user_id, sector) DO UPDATE SET client_id = excluded.client_id,
+                 scopes = excluded.scopes, granted_at = excluded.granted_at),
+             audit AS (
+               INSERT INTO consent_audit (at, user_id, sector, client_id, action, scopes)
+               SELECT $2, user_id, $7, $8, 'grant', $9 FROM won WHERE $7::text IS NOT NULL),
+             answers AS (
+               INSERT INTO delegated_answers (user_id, client_id, answers, answered_at)
+               SELECT user_id, client_id, $5, $2 FROM won WHERE $5::text IS NOT NULL
+               ON CONFLICT (user_id, client_id) DO UPDATE SET answers = excluded.answers,
+                 answered_at = excluded.answered_at), ",
+            ping_from_won!("$6")
+        ))
         .bind(id)
         .bind(now)
         .bind(&approval.code_hash)
         .bind(approval.code_expires_at)
         .bind(approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?)
-        .fetch_optional(&mut *tx)
+        .bind(ping_id(id))
+        .bind(consent.map(|c| &c.sector))
+        .bind(consent.map(|c| &c.client_id))
+        .bind(consent.map(|c| c.scopes.to_string()))
+        .fetch_one(&self.pool)
         .await
         .map_err(err)?;
-        let Some(row) = won else { return Ok(false) };
-        let user_id: String = row.try_get("user_id").map_err(err)?;
-        let client_id: String = row.try_get("client_id").map_err(err)?;
-        if let Some(c) = &approval.consent {
-            let scopes = c.scopes.to_string();
-            sqlx::query(
-                "INSERT INTO consents (user_id, sector, client_id, scopes, granted_at)
-                 VALUES ($1, $2, $3, $4, $5)
-                 ON CONFLICT (user_id, sector) DO UPDATE SET client_id = excluded.client_id,
-                   scopes = excluded.scopes, granted_at = excluded.granted_at",
-            )
-            .bind(&user_id)
-            .bind(&c.sector)
-            .bind(&c.client_id)
-            .bind(&scopes)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-            super::consents::audit(&mut tx, now, &user_id, &c.sector, &c.client_id, "grant", &scopes).await?;
-        }
-        if let Some(d) = &approval.delegated {
-            sqlx::query(
-                "INSERT INTO delegated_answers (user_id, client_id, answers, answered_at)
-                 VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (user_id, client_id) DO UPDATE SET answers = excluded.answers,
-                   answered_at = excluded.answered_at",
-            )
-            .bind(&user_id)
-            .bind(&client_id)
-            .bind(serde_json::to_string(d).map_err(err)?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        queue_ping(&mut tx, id, now).await?;
-        tx.commit().await.map_err(err)?;
-        Ok(true)
+        Ok(won == 1)
     }
 
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        let won = sqlx::query(
-            "UPDATE login_requests SET status = 'rejected', decided_at = $2
-             WHERE id = $1 AND status = 'pending' AND expires_at > $2",
-        )
+        let won: i64 = sqlx::query_scalar(concat!(
+            "WITH won AS (
+               UPDATE login_requests SET status = 'rejected', decided_at = $2
+               WHERE id = $1 AND status = 'pending' AND expires_at > $2
+               RETURNING client_id, ping_body, expires_at), ",
+            ping_from_won!("$3")
+        ))
         .bind(id)
         .bind(now)
-        .execute(&mut *tx)
+        .bind(ping_id(id))
+        .fetch_one(&self.pool)
         .await
-        .map_err(err)?
-        .rows_affected()
-            == 1;
-        if won {
-            queue_ping(&mut tx, id, now).await?;
-            tx.commit().await.map_err(err)?;
-        }
-        Ok(won)
+        .map_err(err)?;
+        Ok(won == 1)
     }
 
     async fn redeem_login_request(&self, id: &str, token: &IssuedToken, now: UnixTime) -> StoreResult<bool> {

@@ -18,10 +18,11 @@ mod tokens;
 mod user_codes;
 mod users;
 
+use std::str::FromStr;
 use std::time::Duration;
 
 use phonelogin_core::store::{StoreError, StoreResult};
-use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
 use crate::{err, migrator};
@@ -40,6 +41,9 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
 /// handful of nodes stay under PostgreSQL's default `max_connections` (100).
 const MAX_CONNECTIONS: u32 = 16;
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 400;
+
 #[derive(Clone)]
 pub struct PostgresStore {
     pool: PgPool,
@@ -51,12 +55,17 @@ impl PostgresStore {
     /// lock (`pg_advisory_lock`, keyed on the database name) while it checks and applies them,
     /// and applies each migration with its bookkeeping row in one transaction.
     pub async fn open(url: &str) -> StoreResult<Self> {
+        let cannot = |e| StoreError(format!("cannot connect to PostgreSQL: {e}"));
+        // Every query is prepared once per connection and kept (sqlx's `persistent`, the
+        // default of `sqlx::query`); the cache holds all of this backend's statements (about
+        // a hundred, sqlx's default capacity), so the hot ones are never evicted and re-parsed.
+        let options = PgConnectOptions::from_str(url).map_err(cannot)?.statement_cache_capacity(STATEMENT_CACHE);
         let pool = PgPoolOptions::new()
             .max_connections(MAX_CONNECTIONS)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
-            .map_err(|e| StoreError(format!("cannot connect to PostgreSQL: {e}")))?;
+            .map_err(cannot)?;
         migrator(MIGRATIONS).run(&pool).await.map_err(err)?;
         Ok(Self { pool })
     }

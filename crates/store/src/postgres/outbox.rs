@@ -3,7 +3,7 @@
 //! get different messages, and leases them for the delivery that follows outside the transaction.
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
-use phonelogin_core::outbox::{Message, NewMessage, Target, ping_id};
+use phonelogin_core::outbox::{Message, NewMessage, Target};
 use phonelogin_core::store::{OutboxStore, StoreResult};
 use sqlx::PgConnection;
 
@@ -44,22 +44,6 @@ pub(super) async fn insert_messages(conn: &mut PgConnection, messages: &[NewMess
         };
         query.execute(&mut *conn).await.map_err(err)?;
     }
-    Ok(())
-}
-
-/// Puts a decided request's prepared ping into the outbox, inside the decision's transaction.
-pub(super) async fn queue_ping(conn: &mut PgConnection, request_id: &str, now: UnixTime) -> StoreResult<()> {
-    sqlx::query(
-        "INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
-         SELECT $1, 'ciba_ping', client_id, ping_body, $3, expires_at, $3 FROM login_requests
-         WHERE id = $2 AND ping_body IS NOT NULL",
-    )
-    .bind(ping_id(request_id))
-    .bind(request_id)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map_err(err)?;
     Ok(())
 }
 
