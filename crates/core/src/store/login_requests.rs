@@ -80,8 +80,12 @@ pub trait LoginRequestStore {
     /// it came too soon, growing the interval by `SLOW_DOWN_STEP` if so (the rule of
     /// `grant::pacer`), and forgets the pace of a request seen no longer pending. SQLite writes
     /// nothing and answers `too_soon: None`.
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, now: UnixTime)
-    -> StoreResult<Option<Polled>>;
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>>;
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>>;
     /// The user's pending, unexpired requests, newest first.
     async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;

@@ -164,8 +164,10 @@ impl LoginRequestStore for PostgresStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.map(|row| Ok(Polled { request: login_request(&row)?, too_soon: Some(row.try_get("too_soon").map_err(err)?) }))
-            .transpose()
+        row.map(|row| {
+            Ok(Polled { request: login_request(&row)?, too_soon: Some(row.try_get("too_soon").map_err(err)?) })
+        })
+        .transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {

@@ -77,7 +77,12 @@ impl LoginRequestStore for SqliteStore {
         .await
     }
 
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str, _now: UnixTime) -> StoreResult<Option<Polled>> {
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        _now: UnixTime,
+    ) -> StoreResult<Option<Polled>> {
         // A pure read: the one server paces polls in memory (`grant::pacer`).
         self.read(|c| {
             one(
