@@ -16,8 +16,9 @@
 //! Every statement is prepared once per connection (`prepare_cached`).
 //!
 //! **Checkpoints** (copying the WAL back into the database file, with its syncs) run on a
-//! thread of their own every [`CHECKPOINT_EVERY`], never on the writer: the writer's commits
-//! stay appends to the WAL, and a slow disk sync no longer stalls every queued write behind it.
+//! thread of their own, not on the writer after its commits: the writer's commits stay appends
+//! to the WAL, and a slow disk sync no longer stalls every queued write behind it (see
+//! [`checkpoint_loop`]).
 //!
 //! **Durability**: every answered write is committed (in the WAL) before the answer. The URL
 //! chooses how far that goes: `synchronous = NORMAL` (the default) survives a crash or kill of
@@ -64,6 +65,8 @@ const BATCH: usize = 256;
 const STATEMENT_CACHE: usize = 256;
 /// How often the checkpoint thread copies the WAL into the database file.
 const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// Every how many checkpoints the WAL starts over (see [`checkpoint_loop`]).
+const RESTART_EVERY: u32 = 4;
 /// How long a connection waits for a lock another process holds (e.g. `phonelogin import`
 /// beside `serve`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -199,11 +202,20 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
     }
 }
 
-/// The checkpoint thread: a PASSIVE checkpoint (it waits for nobody and nobody waits for it)
-/// every [`CHECKPOINT_EVERY`] until the store is dropped.
+/// The checkpoint thread, until the store is dropped: every [`CHECKPOINT_EVERY`] a PASSIVE
+/// checkpoint (it waits for nobody and nobody waits for it: the bulk of the copying and the
+/// syncs), and every [`RESTART_EVERY`] of those a RESTART, which copies the little written since
+/// and makes the writer start the WAL over (under steady writes a PASSIVE checkpoint never
+/// catches up with the writer, and the WAL would grow without end). The writer waits only for
+/// that short RESTART.
 fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    let mut round = 0u32;
     while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
-        let done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        round = round.wrapping_add(1);
+        let mut done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        if round.is_multiple_of(RESTART_EVERY) {
+            done = done.and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())));
+        }
         if let Err(e) = done.or_else(|e| if is_busy(&e) { Ok(()) } else { Err(e) }) {
             tracing::warn!("SQLite checkpoint failed: {e}");
         }
