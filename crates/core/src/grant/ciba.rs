@@ -1,6 +1,7 @@
 //! The CIBA poll grant (`urn:openid:params:grant-type:ciba`, spec §3.3), read like the table:
-//! find (a pure read) → belongs to this client → expired? → pending / slow_down (this node's
-//! pacer) → rejected → consume once, with the access token → sign the ID token.
+//! find (one round trip) → belongs to this client → expired? → pending / slow_down (the
+//! store's verdict on PostgreSQL, shared by the nodes; this node's pacer on SQLite) →
+//! rejected → consume once, with the access token → sign the ID token.
 use super::common::{TokenContext, TokenResponse, issue, new_access_token};
 use super::pacer::pace_key;
 use crate::OAuthError;
@@ -8,7 +9,7 @@ use crate::clock::UnixTime;
 use crate::crypto::{hex, sha256};
 use crate::login_request::{State, redeem};
 use crate::model::Client;
-use crate::store::Store;
+use crate::store::{Polled, Store};
 
 pub async fn handle(
     store: &dyn Store,
@@ -19,15 +20,21 @@ pub async fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     let digest = sha256(auth_req_id.as_bytes());
     // One round trip that writes nothing: unknown ids and other clients' ids come back as None.
-    let request = store.poll_login_request(&hex(&digest), &client.client_id).await?.ok_or(OAuthError::InvalidGrant)?;
-    let key = pace_key(&digest);
+    let Polled { request, too_soon } =
+        store.poll_login_request(&hex(&digest), &client.client_id, now).await?.ok_or(OAuthError::InvalidGrant)?;
     let state = request.state_at(now);
-    if state != State::Pending {
-        ctx.pacer.forget(key);
-    }
+    // The store's verdict when it keeps the pace (shared by the nodes), else this node's.
+    let too_soon = match (state, too_soon) {
+        (State::Pending, None) => ctx.pacer.poll(pace_key(&digest), request.interval, request.expires_at, now),
+        (_, None) => {
+            ctx.pacer.forget(pace_key(&digest));
+            false
+        }
+        (_, Some(too_soon)) => too_soon,
+    };
     match state {
         State::Expired => Err(OAuthError::ExpiredToken),
-        State::Pending if ctx.pacer.poll(key, request.interval, request.expires_at, now) => Err(OAuthError::SlowDown),
+        State::Pending if too_soon => Err(OAuthError::SlowDown),
         State::Pending => Err(OAuthError::AuthorizationPending),
         State::Rejected => Err(OAuthError::AccessDenied),
         State::Redeemed => Err(OAuthError::InvalidGrant),

@@ -1,7 +1,7 @@
 //! The token poll's pace (CIBA §11, spec §3.3): a pending request polled sooner than its
 //! interval is `slow_down`, and its interval grows by `SLOW_DOWN_STEP`. Kept in memory on this
-//! node, so that a pending poll is a pure read of the store: behind a load balancer each node
-//! paces the polls it answers.
+//! node when the store does not keep it (SQLite, one server), so that a pending poll is a pure
+//! read of the store. PostgreSQL keeps the pace itself, shared by the nodes, with this rule.
 //!
 //! Memory stays bounded by the pending requests that are being polled: an entry is dropped
 //! when its request is seen decided or expired, and each shard sweeps out its expired entries

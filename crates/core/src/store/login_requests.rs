@@ -29,6 +29,16 @@ pub enum Insert {
     },
 }
 
+/// A token poll's answer: the request, and — where the store keeps the pace of polls, shared
+/// by every node (PostgreSQL) — whether this poll of a pending, unexpired request came sooner
+/// than its interval (`slow_down`). `None` where the server paces polls in memory (SQLite:
+/// `grant::pacer`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Polled {
+    pub request: LoginRequest,
+    pub too_soon: Option<bool>,
+}
+
 /// How the user approved: the code to hand out for the redirect flow, the consent to record,
 /// the delegated-consent answers.
 #[derive(Debug, Clone)]
@@ -64,10 +74,18 @@ pub trait LoginRequestStore {
     /// cannot exceed it.
     async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
     -> StoreResult<Insert>;
-    /// The token poll, one read that writes nothing: the request by `auth_req_id` hash and
-    /// client. `None` when unknown or of another client. (Its pace is kept in memory:
-    /// `grant::pacer`.)
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>>;
+    /// The token poll at `now`, one round trip: the request by `auth_req_id` hash and client;
+    /// `None` when unknown or of another client. A store that keeps the pace (PostgreSQL, in
+    /// the same statement) records a poll of a pending, unexpired request and answers whether
+    /// it came too soon, growing the interval by `SLOW_DOWN_STEP` if so (the rule of
+    /// `grant::pacer`), and forgets the pace of a request seen no longer pending. SQLite writes
+    /// nothing and answers `too_soon: None`.
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>>;
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>>;
     /// The user's pending, unexpired requests, newest first.
     async fn open_login_requests(&self, user_id: &str, now: UnixTime) -> StoreResult<Vec<LoginRequest>>;

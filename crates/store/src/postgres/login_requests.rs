@@ -3,10 +3,10 @@
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::crypto::sha256;
-use phonelogin_core::login_request::LoginRequest;
+use phonelogin_core::login_request::{LoginRequest, SLOW_DOWN_STEP};
 use phonelogin_core::outbox::{NewMessage, Target, ping_id};
 use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
 };
 use sqlx::{AssertSqlSafe, Row};
 
@@ -127,18 +127,47 @@ impl LoginRequestStore for PostgresStore {
         Ok(Insert::LimitReached { earliest_expiry: earliest.unwrap_or(now + 1) })
     }
 
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>> {
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        now: UnixTime,
+    ) -> StoreResult<Option<Polled>> {
+        // One statement, so one round trip and no transaction: the request, and the pace of a
+        // pending, unexpired one upserted in the UNLOGGED `poll_paces` (the rule of
+        // `grant::pacer`). Racing polls of one request take turns on its pace row: ON CONFLICT
+        // DO UPDATE locks it and computes from its latest version, so of polls racing at one
+        // instant exactly one is not too soon. A request seen no longer pending loses its row.
         let row = sqlx::query(concat!(
-            "SELECT ",
+            "WITH r AS (
+               SELECT ",
             login_request_cols!(),
-            " FROM login_requests WHERE auth_req_hash = $1 AND client_id = $2"
+            " FROM login_requests WHERE auth_req_hash = $1 AND client_id = $2),
+             pace AS (
+               INSERT INTO poll_paces AS p (auth_req_hash, last_poll, poll_interval, expires_at, too_soon)
+               SELECT $1, $3, poll_interval, expires_at, FALSE FROM r WHERE status = 'pending' AND expires_at > $3
+               ON CONFLICT (auth_req_hash) DO UPDATE SET
+                 too_soon = excluded.last_poll < p.last_poll + p.poll_interval,
+                 poll_interval = p.poll_interval
+                   + CASE WHEN excluded.last_poll < p.last_poll + p.poll_interval THEN $4 ELSE 0 END,
+                 last_poll = excluded.last_poll
+               RETURNING too_soon),
+             ended AS (
+               DELETE FROM poll_paces WHERE auth_req_hash = $1
+                 AND EXISTS (SELECT 1 FROM r WHERE NOT (status = 'pending' AND expires_at > $3)))
+             SELECT r.*, COALESCE((SELECT too_soon FROM pace), FALSE) AS too_soon FROM r"
         ))
         .bind(auth_req_hash)
         .bind(client_id)
+        .bind(now)
+        .bind(SLOW_DOWN_STEP)
         .fetch_optional(&self.pool)
         .await
         .map_err(err)?;
-        row.as_ref().map(login_request).transpose()
+        row.map(|row| {
+            Ok(Polled { request: login_request(&row)?, too_soon: Some(row.try_get("too_soon").map_err(err)?) })
+        })
+        .transpose()
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {

@@ -35,6 +35,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "fapi", include_str!("../../migrations/postgres/0004_fapi.sql")),
     (5, "admin", include_str!("../../migrations/postgres/0005_admin.sql")),
     (6, "outbox", include_str!("../../migrations/postgres/0006_outbox.sql")),
+    (7, "poll paces", include_str!("../../migrations/postgres/0007_poll_paces.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a

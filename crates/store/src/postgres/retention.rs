@@ -12,8 +12,9 @@ use crate::err;
 const RETENTION_LOCK: i64 = 0x5245_544e;
 
 /// One batch per kind: `$1` the cut-off, `$2` the batch size.
-const PURGES: [&str; 6] = [
+const PURGES: [&str; 7] = [
     "DELETE FROM login_requests WHERE id IN (SELECT id FROM login_requests WHERE expires_at < $1 LIMIT $2)",
+    "DELETE FROM poll_paces WHERE auth_req_hash IN (SELECT auth_req_hash FROM poll_paces WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM access_tokens WHERE token_hash IN (SELECT token_hash FROM access_tokens WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM enrollments WHERE enrollment_id IN (SELECT enrollment_id FROM enrollments WHERE expires_at < $1 LIMIT $2)",
     "DELETE FROM enrollment_guards WHERE phone_number IN (SELECT phone_number FROM enrollment_guards

@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
 use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, StoreResult,
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -77,13 +77,19 @@ impl LoginRequestStore for SqliteStore {
         .await
     }
 
-    async fn poll_login_request(&self, auth_req_hash: &str, client_id: &str) -> StoreResult<Option<LoginRequest>> {
+    async fn poll_login_request(
+        &self,
+        auth_req_hash: &str,
+        client_id: &str,
+        _now: UnixTime,
+    ) -> StoreResult<Option<Polled>> {
+        // A pure read: the one server paces polls in memory (`grant::pacer`).
         self.read(|c| {
             one(
                 c,
                 concat!("SELECT ", cols!(), " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"),
                 [auth_req_hash, client_id],
-                |r| request(r),
+                |r| Ok(Polled { request: request(r)?, too_soon: None }),
             )
         })
     }

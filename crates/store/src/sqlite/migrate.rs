@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (4, "fapi", include_str!("../../migrations/sqlite/0004_fapi.sql")),
     (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
     (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
+    (7, "poll paces", include_str!("../../migrations/sqlite/0007_poll_paces.sql")),
 ];
 
 /// Applies what is pending, all or nothing.

@@ -15,6 +15,11 @@
 //!
 //! Every statement is prepared once per connection (`prepare_cached`).
 //!
+//! **Checkpoints** (copying the WAL back into the database file, with its syncs) run on a
+//! thread of their own, not on the writer after its commits: the writer's commits stay appends
+//! to the WAL, and a slow disk sync no longer stalls every queued write behind it (see
+//! [`checkpoint_loop`]).
+//!
 //! **Durability**: every answered write is committed (in the WAL) before the answer. The URL
 //! chooses how far that goes: `synchronous = NORMAL` (the default) survives a crash or kill of
 //! the server, and a power cut or OS crash may roll back the last commits (never corrupting the
@@ -58,12 +63,18 @@ pub use migrate::MIGRATIONS;
 const BATCH: usize = 256;
 /// Distinct statements a connection keeps prepared (the backend has about a hundred).
 const STATEMENT_CACHE: usize = 256;
+/// How often the checkpoint thread copies the WAL into the database file.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+/// Every how many checkpoints the WAL starts over (see [`checkpoint_loop`]).
+const RESTART_EVERY: u32 = 4;
 /// How long a connection waits for a lock another process holds (e.g. `phonelogin import`
 /// beside `serve`).
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct SqliteStore {
     jobs: mpsc::Sender<Box<dyn Job>>,
+    /// Dropped with the store, which ends the checkpoint thread.
+    _checkpoints: mpsc::Sender<()>,
     /// Idle reader connections.
     readers: Mutex<Vec<Connection>>,
     path: PathBuf,
@@ -82,7 +93,15 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || write_loop(&writer, &queue))
             .map_err(|e| StoreError(format!("cannot start the SQLite writer: {e}")))?;
-        let store = Self { jobs, readers: Mutex::new(Vec::new()), path };
+        let checkpointer = connect(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .and_then(|c| c.pragma_update(None, "synchronous", sync).map(|()| c))
+            .map_err(err)?;
+        let (checkpoints, stop) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || checkpoint_loop(&checkpointer, &stop))
+            .map_err(|e| StoreError(format!("cannot start the SQLite checkpointer: {e}")))?;
+        let store = Self { jobs, _checkpoints: checkpoints, readers: Mutex::new(Vec::new()), path };
         // Open one reader now, so that a file that cannot be read fails here, not on a request.
         store.read(|_| Ok(()))?;
         Ok(store)
@@ -179,6 +198,26 @@ fn write_loop(conn: &Connection, queue: &mpsc::Receiver<Box<dyn Job>>) {
         }
         for job in batch {
             job.answer(committed.clone());
+        }
+    }
+}
+
+/// The checkpoint thread, until the store is dropped: every [`CHECKPOINT_EVERY`] a PASSIVE
+/// checkpoint (it waits for nobody and nobody waits for it: the bulk of the copying and the
+/// syncs), and every [`RESTART_EVERY`] of those a RESTART, which copies the little written since
+/// and makes the writer start the WAL over (under steady writes a PASSIVE checkpoint never
+/// catches up with the writer, and the WAL would grow without end). The writer waits only for
+/// that short RESTART.
+fn checkpoint_loop(conn: &Connection, stop: &mpsc::Receiver<()>) {
+    let mut round = 0u32;
+    while let Err(mpsc::RecvTimeoutError::Timeout) = stop.recv_timeout(CHECKPOINT_EVERY) {
+        round = round.wrapping_add(1);
+        let mut done = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+        if round.is_multiple_of(RESTART_EVERY) {
+            done = done.and_then(|()| conn.query_row("PRAGMA wal_checkpoint(RESTART)", [], |_| Ok(())));
+        }
+        if let Err(e) = done.or_else(|e| if is_busy(&e) { Ok(()) } else { Err(e) }) {
+            tracing::warn!("SQLite checkpoint failed: {e}");
         }
     }
 }
@@ -324,6 +363,8 @@ fn try_open_writer(path: &Path, synchronous: &str) -> rusqlite::Result<Connectio
     let conn = connect(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
     conn.pragma_update(None, "synchronous", synchronous)?;
+    // Checkpoints belong to the checkpoint thread.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.pragma_update(None, "foreign_keys", true)?;
     // Keep the WAL from growing without bound between checkpoints.
     conn.pragma_update(None, "journal_size_limit", 67_108_864)?;
