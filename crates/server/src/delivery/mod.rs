@@ -79,6 +79,8 @@ pub async fn start(state: SharedState, config: DeliveryConfig) -> Result<tokio::
     state.outbox.config.set(config).map_err(|_| "delivery is already started".to_string())?;
     state.outbox.vapid.get(&state).await.map_err(|e| e.to_string())?;
     state.store.retry_pending_now(state.clock.now()).await.map_err(|e| e.to_string())?;
+    let pending = state.store.pending_messages().await.map_err(|e| e.to_string())?;
+    metrics::gauge!("phonelogin_outbox_pending").set(pending as f64);
     for kind in Kind::ALL {
         for counter in ["phonelogin_outbox_delivered_total", "phonelogin_outbox_failed_attempts_total"] {
             metrics::counter!(counter, "kind" => kind.as_str()).increment(0);
@@ -115,6 +117,10 @@ async fn run_once(state: &SharedState, http: &reqwest::Client) -> bool {
         }
     };
     let full = batch.len() as i64 == BATCH;
+    if batch.is_empty() {
+        // Most wake-ups (a login for a user without Web Push) find nothing: no count either.
+        return false;
+    }
     join_all(batch.into_iter().map(|m| deliver(state, http, m))).await;
     if let Ok(n) = state.store.pending_messages().await {
         metrics::gauge!("phonelogin_outbox_pending").set(n as f64);
