@@ -20,7 +20,8 @@ pub struct LoginArgs {
     pub issuer: String,
     #[arg(long)]
     pub client_id: String,
-    #[arg(long, env = "PHONELOGIN_CLIENT_SECRET", hide_env_values = true)]
+    /// Any text, one starting with `-` included (generated secrets often do).
+    #[arg(long, env = "PHONELOGIN_CLIENT_SECRET", hide_env_values = true, allow_hyphen_values = true)]
     pub client_secret: String,
     /// Scopes to ask for (space-separated; `openid` is added when missing).
     #[arg(long, default_value = "openid")]

@@ -147,6 +147,20 @@ fn peer() -> Peer {
 }
 
 #[test]
+fn a_client_secret_may_start_with_a_hyphen() {
+    // base64url secrets start with `-` one time in 64: it is the secret, not an option.
+    let dir = tempfile::tempdir().unwrap();
+    let child = login(
+        dir.path(),
+        &["--issuer", "http://127.0.0.1:9", "--client-id", "shop", "--client-secret", "-kX_secret", "4712345678"],
+    );
+    let (ok, _, err) = finish(child);
+    assert!(!ok, "nothing listens on port 9");
+    assert!(!err.contains("unexpected argument"), "{err}");
+    assert!(err.contains("127.0.0.1:9"), "fails on the provider, not on the arguments: {err}");
+}
+
+#[test]
 fn login_speaks_the_standard_with_a_provider_we_did_not_write() {
     let p = peer();
     let dir = tempfile::tempdir().unwrap();
