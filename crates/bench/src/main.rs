@@ -3,6 +3,7 @@
 mod fixtures;
 mod load;
 mod procfs;
+mod push;
 mod report;
 mod scenarios;
 mod target;
@@ -270,7 +271,7 @@ async fn run(server: &Server, load: Load, pending: usize, scenario: Scenario) ->
         };
         let bound = if server.push_url.is_some() { 250.0 } else { 50.0 };
         let cpu = CpuMeter::start(server.server_pid);
-        let (mut run, mut events) = scenarios::push(Arc::clone(&t), streams, users, load).await?;
+        let (mut run, mut events) = push::push(Arc::clone(&t), streams, users, load).await?;
         let mut l = line("push", "req/s", &mut run, Goal::P99Below(bound), &cpu);
         let p = events.percentiles_ms(&[50.0, 99.0]);
         (l.p50_ms, l.p99_ms, l.p99_checked_ms) = (p[0], p[1], p[1]);

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::fixtures::{device_token, msisdn};
 use crate::load::{Outcome, Record, Run, drive};
-use crate::target::{Api, Conn, Endpoint, EventStream, Req, Target, header};
+use crate::target::{Api, Conn, Endpoint, Req, Target, header};
 
 const FORM: &str = "application/x-www-form-urlencoded";
 const CIBA_GRANT: &str = "urn%3Aopenid%3Aparams%3Agrant-type%3Aciba";
@@ -47,7 +47,7 @@ fn unexpected(status: StatusCode, body: &[u8]) -> String {
 }
 
 /// The body of a 200 answer, or the kind of the failure.
-async fn expect_ok(conn: &mut Conn, req: Req) -> Result<Bytes, String> {
+pub(crate) async fn expect_ok(conn: &mut Conn, req: Req) -> Result<Bytes, String> {
     match conn.send(req).await? {
         (StatusCode::OK, body) => Ok(body),
         (status, body) => Err(unexpected(status, &body)),
@@ -62,11 +62,11 @@ fn outcome(result: Result<Bytes, String>) -> Outcome {
 }
 
 /// A form POST of the bench client (client_secret_basic).
-fn client_post(t: &Target, path: &str, body: Bytes) -> Req {
+pub(crate) fn client_post(t: &Target, path: &str, body: Bytes) -> Req {
     Req::post(path, FORM, body).auth(t.client_auth.clone())
 }
 
-fn backchannel_body(t: &Target, user: usize, extra: &str) -> String {
+pub(crate) fn backchannel_body(t: &Target, user: usize, extra: &str) -> String {
     format!("scope={}&login_hint=urn%3Amsisdn%3A{}{extra}", t.api.scope(), msisdn(user))
 }
 
@@ -354,79 +354,15 @@ async fn peer_approve(
     result.map_err(|kind| format!("approve: {kind}"))
 }
 
-/// Longest wait for a request's `login_request` event before it counts as lost.
-const PUSH_WAIT: Duration = Duration::from_secs(5);
-
-/// Push latency (spec §9): worker `w` holds user `w`'s event stream (opened untimed, on
-/// `streams`: another node of a cluster when given) and times each backchannel request from
-/// sending it until the `login_request` event with its binding message arrives. The run's rate
-/// counts requests; the returned record holds the event latencies.
-pub async fn push(t: Arc<Target>, streams: Arc<Target>, users: usize, load: Load) -> Result<(Run, Record), String> {
-    let workers = load.concurrency.min(users);
-    let mut opened = Vec::with_capacity(workers);
-    for user in 0..workers {
-        let device = header(&format!("Bearer {}", device_token(user)))?;
-        let stream = EventStream::open(&streams, Req::get(streams.path(Endpoint::Events)).auth(device)).await?;
-        opened.push(Mutex::new(Some(stream)));
-    }
-    let slots = Arc::new(opened);
-    let events = Arc::new(Mutex::new(Record::default()));
-    let (path, target, record) = (t.path(Endpoint::Backchannel), Arc::clone(&t), Arc::clone(&events));
-    let nonce = run_nonce();
-    let run = drive(&t, workers, load.duration, load.max, move |mut conn, w, seq| {
-        let binding = format!("{nonce}{}", base36(seq, 5));
-        let req =
-            client_post(&target, &path, backchannel_body(&target, w, &format!("&binding_message={binding}")).into());
-        let (slots, record) = (Arc::clone(&slots), Arc::clone(&record));
-        async move {
-            let Some(mut stream) = slots.get(w).and_then(|s| s.lock().unwrap_or_else(PoisonError::into_inner).take())
-            else {
-                return (conn, Outcome::Err("event stream lost".into()));
-            };
-            let start = Instant::now();
-            let (answer, event) = tokio::join!(expect_ok(&mut conn, req), wait_for(&mut stream, &binding));
-            let outcome = match (answer, event) {
-                (Ok(_), Ok(at)) => {
-                    record.lock().unwrap_or_else(PoisonError::into_inner).add(at - start, Outcome::Ok("event"));
-                    Outcome::Ok("ok")
-                }
-                (Err(kind), _) => Outcome::Err(kind),
-                (_, Err(kind)) => Outcome::Err(kind),
-            };
-            if let Some(slot) = slots.get(w) {
-                *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(stream);
-            }
-            (conn, outcome)
-        }
-    })
-    .await;
-    let events = std::mem::take(&mut *events.lock().unwrap_or_else(PoisonError::into_inner));
-    Ok((run, events))
-}
-
-/// When the `login_request` event of the request with `binding` arrived.
-async fn wait_for(stream: &mut EventStream, binding: &str) -> Result<Instant, String> {
-    let wanted = format!("\"binding_message\":\"{binding}\"");
-    let found = async {
-        loop {
-            let (name, data) = stream.next().await?;
-            if name == "login_request" && data.contains(&wanted) {
-                return Ok::<_, String>(Instant::now());
-            }
-        }
-    };
-    tokio::time::timeout(PUSH_WAIT, found).await.unwrap_or_else(|_| Err("no login_request event within 5 s".into()))
-}
-
 /// Prefix of this run's binding messages, so leftovers of an earlier run are never taken for
 /// this run's.
-fn run_nonce() -> String {
+pub(crate) fn run_nonce() -> String {
     let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
     base36(since_epoch.as_secs(), 3)
 }
 
 /// `n` upper-case base-36 digits of `value` (the low ones), for binding messages.
-fn base36(mut value: u64, n: usize) -> String {
+pub(crate) fn base36(mut value: u64, n: usize) -> String {
     const DIGITS: &[u8; 36] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     let mut out = vec![b'0'; n];
     for slot in out.iter_mut().rev() {
