@@ -10,7 +10,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::OAuthError;
 use crate::clock::UnixTime;
-use crate::crypto::{DerivedKeys, random_id, sha256_hex};
+use crate::crypto::{DerivedKeys, sha256_hex, sortable_id};
 use crate::login_request::{Flow, INTERVAL, LoginRequest, MAX_EXPIRY, Status};
 use crate::model::{Client, DeliveryMode, GRANT_CIBA, GRANT_CIBA_REDIRECT, User};
 use crate::msisdn::Msisdn;
@@ -67,6 +67,10 @@ pub struct Accepted {
     pub user_id: String,
     #[serde(skip)]
     pub request_id: String,
+    /// Outbox messages written with it (pushes to subscribed devices): 0 leaves the delivery
+    /// worker asleep.
+    #[serde(skip)]
+    pub messages: u64,
 }
 
 /// Runs every step for an authenticated client; `issuer` checks an `id_token_hint`.
@@ -94,7 +98,7 @@ pub async fn handle(
     eligibility(store, &user, settings, now).await?;
     crate::user_code::check(store, &keys.pin, client, &user, params, now).await?;
 
-    let id = random_id();
+    let id = sortable_id();
     let auth_req_id = keys.auth_req_id(&id);
     let request = LoginRequest {
         id: id.clone(),
@@ -118,8 +122,15 @@ pub async fn handle(
         auth_req_hash: sha256_hex(&auth_req_id),
         request,
     };
-    persist(store, new, settings, now).await?;
-    Ok(Accepted { auth_req_id, expires_in: lifetime, interval: INTERVAL, user_id: user.user_id, request_id: id })
+    let messages = persist(store, new, settings, now).await?;
+    Ok(Accepted {
+        auth_req_id,
+        expires_in: lifetime,
+        interval: INTERVAL,
+        user_id: user.user_id,
+        request_id: id,
+        messages,
+    })
 }
 
 /// The client must be registered for a CIBA grant; the web-page flow needs the redirect grant.
@@ -280,15 +291,16 @@ pub fn age_at(birthdate: &str, now: UnixTime) -> Option<i32> {
     Some(today.year() - born.year() - i32::from(!had_birthday))
 }
 
-/// §3.2 pending limit, then persist: one conditional insert, with the push (spec §11).
+/// §3.2 pending limit, then persist: one conditional insert, with the push (spec §11); how many
+/// outbox messages it wrote.
 async fn persist(
     store: &dyn Store,
     new: NewLoginRequest,
     settings: &Settings,
     now: UnixTime,
-) -> Result<(), OAuthError> {
+) -> Result<u64, OAuthError> {
     match store.insert_login_request(&new, settings.max_pending_per_user, now).await? {
-        Insert::Inserted => Ok(()),
+        Insert::Inserted { messages } => Ok(messages),
         Insert::LimitReached { earliest_expiry } => {
             Err(OAuthError::TooManyRequests { retry_after: (earliest_expiry - now).max(1) })
         }

@@ -185,6 +185,17 @@ pub fn random_id() -> String {
     uuid::Builder::from_random_bytes(b).into_uuid().to_string()
 }
 
+/// A new internal id that sorts by when it was made (UUID v7: milliseconds of the system clock,
+/// then 74 random bits), for rows written at a high rate (login requests, outbox messages):
+/// each insert lands at the end of the id's index, on a page the writer holds already, instead
+/// of on a random one. The time it shows is no secret (the rows carry it too).
+pub fn sortable_id() -> String {
+    let mut b = [0u8; 10];
+    OsRng.fill_bytes(&mut b);
+    let millis = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis());
+    uuid::Builder::from_unix_timestamp_millis(u64::try_from(millis).unwrap_or(u64::MAX), &b).into_uuid().to_string()
+}
+
 /// A numeric one-time code.
 pub fn random_code(digits: u32) -> String {
     let n = OsRng.next_u64() % 10u64.pow(digits);
@@ -230,6 +241,18 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 mod tests {
     use super::*;
     use argon2::password_hash::{PasswordHasher, SaltString};
+
+    #[test]
+    fn sortable_ids_sort_by_time_and_stay_unguessable() {
+        let first = sortable_id();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let later: Vec<String> = (0..100).map(|_| sortable_id()).collect();
+        assert!(later.iter().all(|id| *id > first), "made later, sorts after");
+        let unique: std::collections::HashSet<&String> = later.iter().collect();
+        assert_eq!(unique.len(), 100, "random within a millisecond");
+        let uuid = uuid::Uuid::parse_str(&first).unwrap();
+        assert_eq!(uuid.get_version_num(), 7);
+    }
 
     #[test]
     fn pin_hash_verifies_only_with_the_same_pepper() {

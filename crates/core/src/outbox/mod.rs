@@ -12,7 +12,7 @@ pub mod webpush;
 use serde_json::{Value, json};
 
 use crate::clock::{UnixTime, rfc3339};
-use crate::crypto::{DerivedKeys, random_id};
+use crate::crypto::{DerivedKeys, sortable_id};
 use crate::msisdn::Msisdn;
 
 /// How long a `device_added` push is worth delivering.
@@ -112,7 +112,7 @@ fn sealed(keys: &DerivedKeys, body: &Value) -> Vec<u8> {
 
 /// The SMS carrying an enrollment code; worth sending until the code expires.
 pub fn enrollment_sms(keys: &DerivedKeys, to: &Msisdn, code: &str, now: UnixTime, expires_at: UnixTime) -> NewMessage {
-    let id = random_id();
+    let id = sortable_id();
     let body = json!({
         "id": id, "kind": "enrollment_code", "to": format!("+{to}"),
         "message": format!("Your phonelogin code is {code}. It is valid for {} minutes.", (expires_at - now) / 60),
@@ -139,7 +139,7 @@ pub fn login_request_push(
     let body =
         json!({"type": "login_request", "request_id": request_id, "merchant": merchant, "expires_at": expires_at});
     NewMessage {
-        id: random_id(),
+        id: sortable_id(),
         kind: Kind::WebPush,
         target: Target::UserDevices { user_id: user_id.to_owned(), except_device: None },
         body: sealed(keys, &body),
@@ -152,7 +152,7 @@ pub fn login_request_push(
 pub fn device_added_push(keys: &DerivedKeys, user_id: &str, device_id: &str, name: &str, now: UnixTime) -> NewMessage {
     let body = json!({"type": "device_added", "device_id": device_id, "device_name": name});
     NewMessage {
-        id: random_id(),
+        id: sortable_id(),
         kind: Kind::WebPush,
         target: Target::UserDevices { user_id: user_id.to_owned(), except_device: Some(device_id.to_owned()) },
         body: sealed(keys, &body),
@@ -163,7 +163,7 @@ pub fn device_added_push(keys: &DerivedKeys, user_id: &str, device_id: &str, nam
 
 /// `consent.revoked` to a merchant's webhook, retried for 24 hours.
 pub fn consent_revoked(keys: &DerivedKeys, client_id: &str, sub: &str, now: UnixTime) -> NewMessage {
-    let id = random_id();
+    let id = sortable_id();
     let body = json!({"id": id, "type": "consent.revoked", "client_id": client_id, "sub": sub, "time": rfc3339(now)});
     NewMessage {
         body: sealed(keys, &body),

@@ -22,11 +22,11 @@ pub struct NewLoginRequest {
 /// The outcome of a conditional insert under the per-user pending limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Insert {
-    Inserted,
+    /// Written, with `messages` outbox messages (the push: one per subscribed device; none when
+    /// the user has no push subscription, and then the delivery worker need not look).
+    Inserted { messages: u64 },
     /// The user has `max_pending` undecided, unexpired requests; the earliest expires then.
-    LimitReached {
-        earliest_expiry: UnixTime,
-    },
+    LimitReached { earliest_expiry: UnixTime },
 }
 
 /// A token poll's answer: the request, and — where the store keeps the pace of polls, shared

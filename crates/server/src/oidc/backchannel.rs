@@ -26,7 +26,9 @@ pub async fn handle(
     s.notifier
         .publish(Event::LoginRequest { user_id: accepted.user_id.clone(), request_id: accepted.request_id.clone() })
         .await;
-    s.outbox.wake();
+    if accepted.messages > 0 {
+        s.outbox.wake();
+    }
     metrics::counter!("phonelogin_login_requests_total").increment(1);
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(accepted)))
 }

@@ -88,8 +88,9 @@ impl LoginRequestStore for PostgresStore {
                INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
                SELECT $15::text || ':' || s.device_id, $16, s.device_id, $17, $18, $19, $18
                FROM ins, push_subscriptions s
-               WHERE $15::text IS NOT NULL AND s.user_id = $20 AND s.device_id IS DISTINCT FROM $21)
-             SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
+               WHERE $15::text IS NOT NULL AND s.user_id = $20 AND s.device_id IS DISTINCT FROM $21
+               RETURNING 1)
+             SELECT EXISTS (SELECT 1 FROM ins) AS inserted, (SELECT COUNT(*) FROM push) AS pushed,
                (SELECT MIN(expires_at) FROM login_requests
                 WHERE user_id = $4 AND client_id = $3 AND status = 'pending' AND expires_at > $10) AS earliest",
         )
@@ -118,9 +119,10 @@ impl LoginRequestStore for PostgresStore {
         .await
         .map_err(err)?;
         if row.try_get::<bool, _>("inserted").map_err(err)? {
-            insert_messages(&mut tx, others).await?;
+            let pushed: i64 = row.try_get("pushed").map_err(err)?;
+            let messages = pushed.unsigned_abs() + insert_messages(&mut tx, others).await?;
             tx.commit().await.map_err(err)?;
-            return Ok(Insert::Inserted);
+            return Ok(Insert::Inserted { messages });
         }
         let earliest: Option<i64> = row.try_get("earliest").map_err(err)?;
         tx.commit().await.map_err(err)?;

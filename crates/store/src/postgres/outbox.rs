@@ -12,8 +12,9 @@ use crate::err;
 use crate::rows::{MESSAGE_COLS, message};
 
 /// Writes messages inside the caller's transaction; a `UserDevices` target becomes one row per
-/// push subscription.
-pub(super) async fn insert_messages(conn: &mut PgConnection, messages: &[NewMessage]) -> StoreResult<()> {
+/// push subscription. How many rows that made.
+pub(super) async fn insert_messages(conn: &mut PgConnection, messages: &[NewMessage]) -> StoreResult<u64> {
+    let mut written = 0;
     for m in messages {
         let query = match &m.target {
             Target::UserDevices { user_id, except_device } => sqlx::query(
@@ -42,9 +43,9 @@ pub(super) async fn insert_messages(conn: &mut PgConnection, messages: &[NewMess
             .bind(m.created_at)
             .bind(m.expires_at),
         };
-        query.execute(&mut *conn).await.map_err(err)?;
+        written += query.execute(&mut *conn).await.map_err(err)?.rows_affected();
     }
-    Ok(())
+    Ok(written)
 }
 
 #[async_trait]

@@ -61,8 +61,8 @@ impl LoginRequestStore for SqliteStore {
                 ],
             )?;
             if inserted == 1 {
-                insert_messages(c, new.push.as_slice())?;
-                return Ok(Insert::Inserted);
+                let messages = insert_messages(c, new.push.as_slice())?;
+                return Ok(Insert::Inserted { messages });
             }
             let earliest = one(
                 c,

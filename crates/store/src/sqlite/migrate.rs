@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "admin", include_str!("../../migrations/sqlite/0005_admin.sql")),
     (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
     (7, "poll paces", include_str!("../../migrations/sqlite/0007_poll_paces.sql")),
+    (8, "one user index", include_str!("../../migrations/sqlite/0008_one_user_index.sql")),
 ];
 
 /// Applies what is pending, all or nothing.

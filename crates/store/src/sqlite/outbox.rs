@@ -11,9 +11,11 @@ use crate::rows::{Fields, MESSAGE_COLS, message};
 
 /// Writes messages inside the caller's transaction; a `UserDevices` target becomes one row per
 /// push subscription.
-pub(super) fn insert_messages(c: &Connection, messages: &[NewMessage]) -> StoreResult<()> {
+/// Writes `messages`; how many rows that made (a push: one per subscribed device).
+pub(super) fn insert_messages(c: &Connection, messages: &[NewMessage]) -> StoreResult<u64> {
+    let mut written = 0;
     for m in messages {
-        match &m.target {
+        written += match &m.target {
             Target::UserDevices { user_id, except_device } => exec(
                 c,
                 "INSERT INTO outbox_messages (id, kind, target, body, created_at, expires_at, next_attempt_at)
@@ -37,9 +39,9 @@ pub(super) fn insert_messages(c: &Connection, messages: &[NewMessage]) -> StoreR
                     m.expires_at,
                 ],
             ),
-        }?;
+        }? as u64;
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Puts a decided request's prepared ping into the outbox, inside the decision's transaction.
@@ -58,7 +60,7 @@ pub(super) fn queue_ping(c: &Connection, request_id: &str, now: UnixTime) -> Sto
 impl OutboxStore for SqliteStore {
     async fn enqueue_messages(&self, messages: &[NewMessage]) -> StoreResult<()> {
         let messages = messages.to_vec();
-        self.write(move |c| insert_messages(c, &messages)).await
+        self.write(move |c| insert_messages(c, &messages).map(drop)).await
     }
 
     async fn claim_messages(&self, now: UnixTime, lease: i64, limit: i64) -> StoreResult<Vec<Message>> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use phonelogin_core::outbox::vapid::StoredVapidKey;
 use phonelogin_core::outbox::{Kind, NewMessage, Target, ping_id};
-use phonelogin_core::store::{Approval, NewLoginRequest, PushSubscription, Store};
+use phonelogin_core::store::{Approval, Insert, NewLoginRequest, PushSubscription, Store};
 
 use crate::helpers::{CLIENT, NOW, USER, client, device, insert, login, race, with_user};
 
@@ -111,8 +111,12 @@ pub async fn a_login_request_carries_its_push_and_its_decision_its_ping(store: &
         ping_body: Some(b"sealed ping".to_vec()),
         ..login("r-1")
     };
-    let id = insert(store, new).await;
-    insert(store, NewLoginRequest { ping_body: Some(b"other".to_vec()), ..login("r-2") }).await;
+    let id = new.request.id.clone();
+    let outcome = store.insert_login_request(&new, 10, NOW).await.unwrap();
+    assert_eq!(outcome, Insert::Inserted { messages: 1 }, "one push: the one subscribed device");
+    let other = NewLoginRequest { ping_body: Some(b"other".to_vec()), ..login("r-2") };
+    let outcome = store.insert_login_request(&other, 10, NOW).await.unwrap();
+    assert_eq!(outcome, Insert::Inserted { messages: 0 }, "no push, nothing for the delivery worker");
     let approval = Approval { code_hash: None, code_expires_at: None, consent: None, delegated: None };
     assert!(store.approve_login_request(&id, &approval, NOW + 1).await.unwrap());
     assert!(!store.reject_login_request(&id, NOW + 2).await.unwrap(), "decided already: no second ping");

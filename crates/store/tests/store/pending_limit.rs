@@ -11,7 +11,7 @@ pub async fn insert_at_the_limit_reports_earliest_expiry(store: &dyn Store) {
     for (id, expires_in) in [("r-1", 300), ("r-2", 120), ("r-3", 600)] {
         let mut new = login(id);
         new.request.expires_at = NOW + expires_in;
-        assert_eq!(store.insert_login_request(&new, 3, NOW).await.unwrap(), Insert::Inserted);
+        assert_eq!(store.insert_login_request(&new, 3, NOW).await.unwrap(), Insert::Inserted { messages: 0 });
     }
     let outcome = store.insert_login_request(&login("r-4"), 3, NOW).await.unwrap();
     assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 120 });
@@ -31,7 +31,7 @@ pub async fn decided_expired_and_other_users_requests_do_not_count(store: &dyn S
     assert!(store.approve_login_request("approved", &approval(), NOW).await.unwrap());
 
     // At NOW + 10, `short` has expired: the user has no undecided, unexpired request.
-    assert_eq!(store.insert_login_request(&login("r-1"), 1, NOW + 10).await.unwrap(), Insert::Inserted);
+    assert_eq!(store.insert_login_request(&login("r-1"), 1, NOW + 10).await.unwrap(), Insert::Inserted { messages: 0 });
     let outcome = store.insert_login_request(&login("r-2"), 1, NOW + 10).await.unwrap();
     assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 600 });
 }
@@ -42,7 +42,7 @@ pub async fn the_limit_counts_per_client(store: &dyn Store) {
     }
     let mut other_client = login("elsewhere");
     other_client.request.client_id = "another-client".into();
-    assert_eq!(store.insert_login_request(&other_client, 2, NOW).await.unwrap(), Insert::Inserted);
+    assert_eq!(store.insert_login_request(&other_client, 2, NOW).await.unwrap(), Insert::Inserted { messages: 0 });
     let outcome = store.insert_login_request(&login("shop-3"), 2, NOW).await.unwrap();
     assert_eq!(outcome, Insert::LimitReached { earliest_expiry: NOW + 600 });
 }
@@ -56,7 +56,8 @@ pub async fn racing_inserts_never_exceed_the_limit(store: &Arc<dyn Store>) {
             async move { s.insert_login_request(&new, 3, NOW).await }
         })
         .await;
-        let inserted = outcomes.into_iter().filter(|o| *o.as_ref().unwrap() == Insert::Inserted).count();
+        let inserted =
+            outcomes.into_iter().filter(|o| *o.as_ref().unwrap() == Insert::Inserted { messages: 0 }).count();
         assert_eq!(inserted, 3, "round {round}");
         assert_eq!(store.open_login_requests(&user, NOW).await.unwrap().len(), 3, "round {round}");
     }
