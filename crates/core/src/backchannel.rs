@@ -91,11 +91,15 @@ pub async fn handle(
     let flow = flow(client, params, settings)?;
     let (client_state, nonce) = (short_text(params, "state")?, short_text(params, "nonce")?);
     let ping_token = client_notification_token(client, params, settings)?;
-    let user = match hint {
-        Hint::Phone(phone) => store.user_by_phone(&phone).await?.ok_or(OAuthError::UnknownUserId)?,
-        Hint::IdToken(token) => crate::id_token_hint::resolve(store, keys, issuer, client, token).await?,
+    let (user, app_versions) = match hint {
+        Hint::Phone(phone) => store.user_by_phone_with_app_versions(&phone).await?.ok_or(OAuthError::UnknownUserId)?,
+        Hint::IdToken(token) => {
+            let user = crate::id_token_hint::resolve(store, keys, issuer, client, token).await?;
+            let versions = store.app_versions(&user.user_id).await?;
+            (user, versions)
+        }
     };
-    eligibility(store, &user, settings, now).await?;
+    eligibility(&user, &app_versions, settings, now)?;
     crate::user_code::check(store, &keys.pin, client, &user, params, now).await?;
 
     let id = sortable_id();
@@ -269,13 +273,13 @@ fn short_text(params: &Params, name: &str) -> Result<Option<String>, OAuthError>
     }
 }
 
-/// §3.2 eligibility: active, at least 15 years old, and an app that is not too old.
-async fn eligibility(store: &dyn Store, user: &User, settings: &Settings, now: UnixTime) -> Result<(), OAuthError> {
+/// §3.2 eligibility: active, at least 15 years old, and an app (the newest of `app_versions`,
+/// one per device) that is not too old.
+fn eligibility(user: &User, app_versions: &[String], settings: &Settings, now: UnixTime) -> Result<(), OAuthError> {
     if !user.active || user.birthdate.as_deref().is_some_and(|b| age_at(b, now).is_some_and(|a| a < 15)) {
         return Err(OAuthError::UnknownUserId);
     }
-    let versions = store.app_versions(&user.user_id).await?;
-    let newest = versions.iter().filter_map(|v| AppVersion::parse(v)).max();
+    let newest = app_versions.iter().filter_map(|v| AppVersion::parse(v)).max();
     match newest {
         Some(v) if v < settings.min_app_version => Err(OAuthError::OldApp),
         _ => Ok(()),

@@ -119,7 +119,13 @@ pub(crate) fn vapid_key(row: &impl Fields) -> StoreResult<StoredVapidKey> {
     Ok(StoredVapidKey { private_sealed: row.bytes("private_sealed")?, public_key: row.text("public_key")? })
 }
 
-pub(crate) const USER_COLS: &str = "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at";
+macro_rules! user_cols {
+    () => {
+        "user_id, phone_number, given_name, family_name, email, email_verified, birthdate, nin, active, addresses, created_at"
+    };
+}
+pub(crate) use user_cols;
+pub(crate) const USER_COLS: &str = user_cols!();
 
 pub(crate) fn user(row: &impl Fields) -> StoreResult<User> {
     let phone = row.text("phone_number")?;

@@ -19,6 +19,9 @@ pub trait ClientStore {
 pub trait UserStore {
     async fn user(&self, user_id: &str) -> StoreResult<Option<User>>;
     async fn user_by_phone(&self, phone: &Msisdn) -> StoreResult<Option<User>>;
+    /// The user of `phone` and the app versions of their devices, in one read (what a
+    /// backchannel request checks).
+    async fn user_by_phone_with_app_versions(&self, phone: &Msisdn) -> StoreResult<Option<(User, Vec<String>)>>;
     /// Inserts or updates by phone number, keeping the existing `user_id`; returns the user id.
     async fn upsert_user(&self, user: &User) -> StoreResult<String>;
     async fn users(&self) -> StoreResult<Vec<User>>;

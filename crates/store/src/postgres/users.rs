@@ -8,7 +8,8 @@ use sqlx::query::QueryScalar;
 
 use super::PostgresStore;
 use crate::err;
-use crate::rows::{USER_COLS, user};
+use crate::rows::{USER_COLS, user, user_cols};
+use sqlx::Row;
 
 /// Binds a user's columns as the 1st…11th parameters: user_id, phone_number, given_name,
 /// family_name, email, email_verified, birthdate, nin, active, addresses, created_at.
@@ -45,6 +46,20 @@ impl UserStore for PostgresStore {
 
     async fn user_by_phone(&self, phone: &Msisdn) -> StoreResult<Option<User>> {
         self.user_where("phone_number", phone.as_str()).await
+    }
+
+    async fn user_by_phone_with_app_versions(&self, phone: &Msisdn) -> StoreResult<Option<(User, Vec<String>)>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            user_cols!(),
+            ", ARRAY(SELECT d.app_version FROM devices d WHERE d.user_id = users.user_id) AS app_versions
+             FROM users WHERE phone_number = $1"
+        ))
+        .bind(phone.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(err)?;
+        row.map(|r| Ok((user(&r)?, r.try_get("app_versions").map_err(err)?))).transpose()
     }
 
     async fn upsert_user(&self, u: &User) -> StoreResult<String> {

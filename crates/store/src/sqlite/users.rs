@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 
 use super::{SqliteStore, all, exec, one};
 use crate::err;
-use crate::rows::{Fields, USER_COLS as COLS, user};
+use crate::rows::{Fields, USER_COLS as COLS, user, user_cols};
 
 /// Inserts a user, then `on_conflict` (of `phone_number`); the `user_id` of the row written,
 /// none when the conflict clause wrote nothing.
@@ -50,6 +50,25 @@ impl UserStore for SqliteStore {
 
     async fn user_by_phone(&self, phone: &Msisdn) -> StoreResult<Option<User>> {
         self.user_where("phone_number", phone.as_str())
+    }
+
+    async fn user_by_phone_with_app_versions(&self, phone: &Msisdn) -> StoreResult<Option<(User, Vec<String>)>> {
+        self.read(|c| {
+            one(
+                c,
+                concat!(
+                    "SELECT ",
+                    user_cols!(),
+                    ", (SELECT json_group_array(d.app_version) FROM devices d WHERE d.user_id = users.user_id) AS app_versions
+                     FROM users WHERE phone_number = ?1"
+                ),
+                [phone.as_str()],
+                |r| {
+                    let versions = serde_json::from_str(&r.text("app_versions")?).map_err(err)?;
+                    Ok((user(r)?, versions))
+                },
+            )
+        })
     }
 
     async fn upsert_user(&self, u: &User) -> StoreResult<String> {

@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use phonelogin_core::model::Device;
+use phonelogin_core::msisdn::Msisdn;
 use phonelogin_core::store::Store;
 
-use crate::helpers::{NOW, ROUNDS, USER, device, race, with_user};
+use crate::helpers::{NOW, ROUNDS, USER, device, race, user as user_with, with_user};
+
+const OTHER: &str = "u-other";
 
 pub async fn device_is_found_by_token_hash(store: &dyn Store) {
     with_user(store).await;
@@ -23,6 +26,30 @@ pub async fn device_is_found_by_token_hash(store: &dyn Store) {
     versions.sort();
     assert_eq!(versions, ["1.0.0", "1.2.0"]);
     assert!(store.devices("nobody").await.unwrap().is_empty());
+}
+
+pub async fn a_user_is_read_by_phone_with_the_app_versions_of_their_devices(store: &dyn Store) {
+    with_user(store).await;
+    let phone = Msisdn::parse("4712345678").unwrap();
+    let (user, versions) = store.user_by_phone_with_app_versions(&phone).await.unwrap().unwrap();
+    assert_eq!((user.user_id.as_str(), versions.len()), (USER, 0), "no device yet: no version");
+    assert_eq!(Some(user), store.user_by_phone(&phone).await.unwrap(), "the same user as user_by_phone");
+
+    store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
+    store
+        .upsert_device(&Device { app_version: "2.10.1".into(), ..device("d-2", USER, "tablet", "token-2") })
+        .await
+        .unwrap();
+    store.upsert_user(&user_with(OTHER, "4799887766")).await.unwrap();
+    store
+        .upsert_device(&Device { app_version: "9.9.9".into(), ..device("d-3", OTHER, "phone", "token-3") })
+        .await
+        .unwrap();
+    let (_, mut versions) = store.user_by_phone_with_app_versions(&phone).await.unwrap().unwrap();
+    versions.sort();
+    assert_eq!(versions, ["1.0.0", "2.10.1"], "this user's devices only");
+    let nobody = Msisdn::parse("4700000000").unwrap();
+    assert!(store.user_by_phone_with_app_versions(&nobody).await.unwrap().is_none());
 }
 
 pub async fn device_upsert_replaces_same_name_and_clears_the_lock(store: &dyn Store) {

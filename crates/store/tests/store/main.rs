@@ -54,6 +54,7 @@ store_tests!(
     records::deactivation_ends_pending_requests_revokes_tokens_and_removes_devices,
     records::retention_purges_what_ended_before_the_cut_off_in_batches,
     devices::device_is_found_by_token_hash,
+    devices::a_user_is_read_by_phone_with_the_app_versions_of_their_devices,
     devices::device_upsert_replaces_same_name_and_clears_the_lock,
     devices::pin_tries_are_counted_before_comparing_and_the_fifth_wrong_locks,
     devices::right_pin_resets_the_count_and_stores_an_upgraded_verifier,
