@@ -50,16 +50,29 @@ fn check_signature(device: &Device, request_id: &str, approve: bool, signature: 
 }
 
 /// The PIN (spec §6, §10): the attempt is counted, and the lock checked, in one atomic step
-/// before the PIN is compared, so parallel guesses past the limit are never compared.
+/// before the comparison's outcome is used, so parallel guesses past the limit get nothing
+/// from it.
 async fn check_pin(store: &dyn Store, pins: &PinHasher, device: &Device, pin: &str) -> Result<(), AppError> {
-    let Some(count) = store.count_pin_try(&device.device_id, MAX_WRONG_PINS).await? else {
+    let id = &device.device_id;
+    let tried = if PinHasher::is_current(&device.pin_hash) {
+        // A current verifier takes microseconds: compared first, counted and settled in one
+        // write.
+        let right = pins.verify(pin, &device.pin_hash);
+        store.pin_try(id, right, MAX_WRONG_PINS).await?.map(|(count, locked)| (right, count, locked))
+    } else if let Some(count) = store.count_pin_try(id, MAX_WRONG_PINS).await? {
+        // An older, slow verifier is compared only once the attempt is counted (no free CPU for
+        // guesses at a locked device), and replaced when the PIN is right.
+        let right = pins.verify(pin, &device.pin_hash);
+        let upgraded = right.then(|| pins.hash(pin));
+        Some((right, count, store.settle_pin_try(id, right, MAX_WRONG_PINS, upgraded.as_deref()).await?))
+    } else {
+        None
+    };
+    let Some((right, count, locked)) = tried else {
         // Locked, or every try left is being compared right now by racing calls.
         let locked = store.device(&device.device_id).await?.is_none_or(|d| d.locked);
         return Err(if locked { AppError::DeviceLocked } else { AppError::TooManyRequests { retry_after: 1 } });
     };
-    let right = pins.verify(pin, &device.pin_hash);
-    let upgraded = (right && !PinHasher::is_current(&device.pin_hash)).then(|| pins.hash(pin));
-    let locked = store.settle_pin_try(&device.device_id, right, MAX_WRONG_PINS, upgraded.as_deref()).await?;
     match (right, locked) {
         (true, _) => Ok(()),
         (false, true) => Err(AppError::DeviceLocked),

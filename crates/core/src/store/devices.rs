@@ -35,6 +35,17 @@ pub trait DeviceStore {
         max_tries: i64,
         upgraded: Option<&str>,
     ) -> StoreResult<bool>;
+    /// One PIN attempt the caller has compared already (`right`): counted, then settled, as
+    /// [`count_pin_try`](Self::count_pin_try) and [`settle_pin_try`](Self::settle_pin_try) do
+    /// (no verifier upgrade), and the comparison counts for nothing unless the attempt could be
+    /// counted. `None` when it could not (locked, or `max_tries` attempts counted); else the
+    /// count and whether the device is now locked. A store may do both in one write (SQLite:
+    /// one writer job).
+    async fn pin_try(&self, device_id: &str, right: bool, max_tries: i64) -> StoreResult<Option<(i64, bool)>> {
+        let Some(count) = self.count_pin_try(device_id, max_tries).await? else { return Ok(None) };
+        let locked = self.settle_pin_try(device_id, right, max_tries, None).await?;
+        Ok(Some((count, locked)))
+    }
     /// Records that the device was used at `now`.
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()>;
     /// Removes the device; its token stops working. False when there was none.

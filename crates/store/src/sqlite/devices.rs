@@ -4,9 +4,48 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::model::Device;
 use phonelogin_core::store::{DeviceStore, StoreResult};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 
 use super::{SqliteStore, all, exec, one};
+
+/// Counts a PIN attempt unless the device is locked or has `max_tries` counted; the count.
+fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
+    one(
+        c,
+        "UPDATE devices SET failed_pins = failed_pins + 1
+         WHERE device_id = ?1 AND locked = 0 AND failed_pins < ?2 RETURNING failed_pins",
+        params![device_id, max_tries],
+        |row| row.int("failed_pins"),
+    )
+}
+
+/// Settles a counted attempt (see `DeviceStore::settle_pin_try`); whether the device is locked.
+fn settle_pin_try(
+    c: &Connection,
+    device_id: &str,
+    right: bool,
+    max_tries: i64,
+    upgraded: Option<&str>,
+) -> StoreResult<bool> {
+    let locked = |row: &rusqlite::Row<'_>| row.flag("locked");
+    let now_locked = if right {
+        one(
+            c,
+            "UPDATE devices SET failed_pins = 0, pin_hash = COALESCE(?2, pin_hash) WHERE device_id = ?1 RETURNING locked",
+            params![device_id, upgraded],
+            locked,
+        )
+    } else {
+        one(
+            c,
+            "UPDATE devices SET locked = CASE WHEN failed_pins >= ?2 THEN 1 ELSE locked END
+             WHERE device_id = ?1 RETURNING locked",
+            params![device_id, max_tries],
+            locked,
+        )
+    }?;
+    Ok(now_locked.unwrap_or(true))
+}
 use crate::rows::{DEVICE_COLS as COLS, Fields, device};
 
 /// A device's columns as the 1st…9th parameters, then `extra`: device_id, user_id, name,
@@ -95,16 +134,7 @@ impl DeviceStore for SqliteStore {
 
     async fn count_pin_try(&self, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
         let device_id = device_id.to_owned();
-        self.write(move |c| {
-            one(
-                c,
-                "UPDATE devices SET failed_pins = failed_pins + 1
-                 WHERE device_id = ?1 AND locked = 0 AND failed_pins < ?2 RETURNING failed_pins",
-                params![device_id, max_tries],
-                |row| row.int("failed_pins"),
-            )
-        })
-        .await
+        self.write(move |c| count_pin_try(c, &device_id, max_tries)).await
     }
 
     async fn settle_pin_try(
@@ -115,28 +145,17 @@ impl DeviceStore for SqliteStore {
         upgraded: Option<&str>,
     ) -> StoreResult<bool> {
         let (device_id, upgraded) = (device_id.to_owned(), upgraded.map(str::to_owned));
-        let locked = self
-            .write(move |c| {
-                let locked = |row: &rusqlite::Row<'_>| row.flag("locked");
-                if right {
-                    one(
-                        c,
-                        "UPDATE devices SET failed_pins = 0, pin_hash = COALESCE(?2, pin_hash) WHERE device_id = ?1 RETURNING locked",
-                        params![device_id, upgraded],
-                        locked,
-                    )
-                } else {
-                    one(
-                        c,
-                        "UPDATE devices SET locked = CASE WHEN failed_pins >= ?2 THEN 1 ELSE locked END
-                         WHERE device_id = ?1 RETURNING locked",
-                        params![device_id, max_tries],
-                        locked,
-                    )
-                }
-            })
-            .await?;
-        Ok(locked.unwrap_or(true))
+        self.write(move |c| settle_pin_try(c, &device_id, right, max_tries, upgraded.as_deref())).await
+    }
+
+    /// Both steps in one writer job: one wait for a commit instead of two.
+    async fn pin_try(&self, device_id: &str, right: bool, max_tries: i64) -> StoreResult<Option<(i64, bool)>> {
+        let device_id = device_id.to_owned();
+        self.write(move |c| {
+            let Some(count) = count_pin_try(c, &device_id, max_tries)? else { return Ok(None) };
+            Ok(Some((count, settle_pin_try(c, &device_id, right, max_tries, None)?)))
+        })
+        .await
     }
 
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {

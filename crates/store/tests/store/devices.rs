@@ -102,6 +102,33 @@ pub async fn right_pin_resets_the_count_and_stores_an_upgraded_verifier(store: &
     assert_eq!(store.count_pin_try("d-1", 5).await.unwrap(), Some(1), "counting starts again");
 }
 
+pub async fn a_pin_try_counts_and_settles_in_one_step(store: &Arc<dyn Store>) {
+    with_user(store.as_ref()).await;
+    store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
+    assert_eq!(store.pin_try("d-1", false, 5).await.unwrap(), Some((1, false)));
+    assert_eq!(store.pin_try("d-1", true, 5).await.unwrap(), Some((2, false)), "counted, then reset");
+    assert_eq!(store.device("d-1").await.unwrap().unwrap().failed_pins, 0);
+    assert_eq!(store.pin_try("nope", true, 5).await.unwrap(), None, "no such device: nothing counted");
+
+    // Twenty wrong tries at once: five are counted, the device ends locked (the fifth says so;
+    // where counting and settling are two steps, earlier ones may see it locked too), and the
+    // rest get nothing.
+    for round in 0..ROUNDS {
+        let id = format!("r-{round}");
+        store.upsert_device(&device(&id, USER, &format!("phone {round}"), &format!("race-{round}"))).await.unwrap();
+        let tries = race(store, 20, |s, _| {
+            let id = id.clone();
+            async move { s.pin_try(&id, false, 5).await }
+        })
+        .await;
+        let mut counted: Vec<(i64, bool)> = tries.into_iter().filter_map(|t| t.unwrap()).collect();
+        counted.sort();
+        assert_eq!(counted.iter().map(|c| c.0).collect::<Vec<_>>(), [1, 2, 3, 4, 5], "round {round}");
+        assert_eq!(counted.last(), Some(&(5, true)), "round {round}: the fifth wrong try locks");
+        assert_eq!(store.pin_try(&id, true, 5).await.unwrap(), None, "round {round}: locked, even a right PIN");
+    }
+}
+
 pub async fn racing_pin_tries_never_pass_the_limit(store: &Arc<dyn Store>) {
     with_user(store.as_ref()).await;
     for round in 0..ROUNDS {

@@ -58,6 +58,7 @@ store_tests!(
     devices::device_upsert_replaces_same_name_and_clears_the_lock,
     devices::pin_tries_are_counted_before_comparing_and_the_fifth_wrong_locks,
     devices::right_pin_resets_the_count_and_stores_an_upgraded_verifier,
+    devices::a_pin_try_counts_and_settles_in_one_step,
     devices::racing_pin_tries_never_pass_the_limit,
     devices::enrolled_devices_are_limited_per_user_even_when_racing,
     devices::removed_devices_are_gone_and_touch_records_last_use,
