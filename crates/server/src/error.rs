@@ -26,13 +26,23 @@ fn status_of(e: &OAuthError) -> StatusCode {
     }
 }
 
-fn json_error(status: StatusCode, body: serde_json::Value) -> Response {
-    let mut r = (status, body.to_string()).into_response();
+fn json_error(status: StatusCode, body: impl serde::Serialize) -> Response {
+    // Serializing plain strings and a derived struct cannot fail.
+    let mut r = (status, serde_json::to_string(&body).unwrap_or_default()).into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     r
+}
+
+/// An OAuth error body (RFC 6749 §5.2), with the `error_code` of the API we are compatible with.
+#[derive(serde::Serialize)]
+struct OAuthBody {
+    error: &'static str,
+    error_description: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'static str>,
 }
 
 impl IntoResponse for OAuthResponse {
@@ -41,10 +51,7 @@ impl IntoResponse for OAuthResponse {
         if let OAuthError::Unavailable(detail) = &e {
             tracing::error!(%detail, "storage failure");
         }
-        let mut body = json!({"error": e.code(), "error_description": e.description()});
-        if let Some(code) = e.error_code() {
-            body["error_code"] = code.into();
-        }
+        let body = OAuthBody { error: e.code(), error_description: e.description(), error_code: e.error_code() };
         let mut r = json_error(status_of(&e), body);
         let h = r.headers_mut();
         match e {
