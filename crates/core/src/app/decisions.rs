@@ -10,10 +10,10 @@ use crate::consent::{after_grant, needs_consent};
 use crate::crypto::{PinHasher, random_token, sha256_hex};
 use crate::delegated::{DelegatedAnswers, Language};
 use crate::device_key::{DevicePublicKey, decision_message};
-use crate::login_request::{CODE_LIFETIME, Flow, decide};
-use crate::model::Device;
-use crate::scope::Scope;
-use crate::store::{Approval, ConsentGrant, Store};
+use crate::login_request::{CODE_LIFETIME, Flow, LoginRequest, decide};
+use crate::model::{Client, Device};
+use crate::scope::{Scope, ScopeSet};
+use crate::store::{Approval, ConsentGrant, PinAttempt, Store};
 
 #[derive(Debug, Deserialize)]
 pub struct ApproveInput {
@@ -68,6 +68,12 @@ async fn check_pin(store: &dyn Store, pins: &PinHasher, device: &Device, pin: &s
     } else {
         None
     };
+    pin_outcome(store, device, tried).await
+}
+
+/// What a PIN attempt (`tried`: right, count, locked; `None` when it could not be counted)
+/// means for the user.
+async fn pin_outcome(store: &dyn Store, device: &Device, tried: Option<(bool, i64, bool)>) -> Result<(), AppError> {
     let Some((right, count, locked)) = tried else {
         // Locked, or every try left is being compared right now by racing calls.
         let locked = store.device(&device.device_id).await?.is_none_or(|d| d.locked);
@@ -113,9 +119,47 @@ pub async fn approve(
     let request = own_request(store, device, id).await?;
     decide(request.state_at(now), true).ok_or(AppError::RequestClosed)?;
     check_signature(device, &request.id, true, input.signature.as_deref())?;
-    check_pin(store, pins, device, &input.pin).await?;
     let client = merchant_of(store, &request).await?;
     let granted = store.consent(&request.user_id, &client.sector).await?.map(|c| c.scopes);
+    // The PIN is checked (and counted) before anything else is refused.
+    let (_, code) = match prepare(&request, &client, granted, input, now) {
+        Ok(prepared) if PinHasher::is_current(&device.pin_hash) => {
+            // The PIN attempt and the approval in one write.
+            let right = pins.verify(&input.pin, &device.pin_hash);
+            let attempt = PinAttempt { device_id: &device.device_id, right, max_tries: MAX_WRONG_PINS };
+            let done = store.approve_with_pin(attempt, &request.id, &prepared.0, now).await?;
+            pin_outcome(store, device, done.map(|d| (right, d.count, d.locked))).await?;
+            if !done.is_some_and(|d| d.approved) {
+                return Err(AppError::RequestClosed);
+            }
+            prepared
+        }
+        prepared => {
+            check_pin(store, pins, device, &input.pin).await?;
+            let prepared = prepared?;
+            if !store.approve_login_request(&request.id, &prepared.0, now).await? {
+                return Err(AppError::RequestClosed);
+            }
+            prepared
+        }
+    };
+    Ok(match request.flow.redirect_uri() {
+        Some(uri) => Outcome::Redirect {
+            redirect_url: with_query(uri, &[("code", code.as_deref()), ("state", request.client_state.as_deref())]),
+        },
+        None => Outcome::Completed,
+    })
+}
+
+/// What approving `request` with `input` writes (the consent it grants, the delegated answers,
+/// the code of the web-page flow, returned in clear for the redirect), or why it cannot.
+fn prepare(
+    request: &LoginRequest,
+    client: &Client,
+    granted: Option<ScopeSet>,
+    input: &ApproveInput,
+    now: UnixTime,
+) -> Result<(Approval, Option<String>), AppError> {
     let needs = needs_consent(&request.scopes, granted.as_ref());
     if needs && !input.consent {
         return Err(AppError::ConsentRequired);
@@ -139,15 +183,7 @@ pub async fn approve(
         }),
         delegated,
     };
-    if !store.approve_login_request(&request.id, &approval, now).await? {
-        return Err(AppError::RequestClosed);
-    }
-    Ok(match request.flow.redirect_uri() {
-        Some(uri) => Outcome::Redirect {
-            redirect_url: with_query(uri, &[("code", code.as_deref()), ("state", request.client_state.as_deref())]),
-        },
-        None => Outcome::Completed,
-    })
+    Ok((approval, code))
 }
 
 /// Rejects a pending request; the merchant's next poll gets `access_denied`.

@@ -19,6 +19,23 @@ pub struct NewLoginRequest {
     pub ping_body: Option<Vec<u8>>,
 }
 
+/// A PIN attempt already compared: the device, whether the PIN was right, the attempts allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct PinAttempt<'a> {
+    pub device_id: &'a str,
+    pub right: bool,
+    pub max_tries: i64,
+}
+
+/// What [`LoginRequestStore::approve_with_pin`] did: the attempt's count, whether the device is
+/// now locked, whether the request was approved (never when the PIN was wrong).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinApproval {
+    pub count: i64,
+    pub locked: bool,
+    pub approved: bool,
+}
+
 /// The outcome of a conditional insert under the per-user pending limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Insert {
@@ -93,6 +110,17 @@ pub trait LoginRequestStore {
     /// request was no longer pending and unexpired (nothing changed). The request's prepared
     /// ping (if any) goes into the outbox in the same transaction, as `outbox::ping_id`.
     async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool>;
+    /// A PIN attempt on `device_id` that the caller has compared already (`right`, as for
+    /// `DeviceStore::pin_try`) and, when the PIN is right, request `id` approved as
+    /// [`approve_login_request`](Self::approve_login_request) does: one write where the store
+    /// can (SQLite: one writer job). `None` when the attempt could not be counted.
+    async fn approve_with_pin(
+        &self,
+        pin: PinAttempt<'_>,
+        id: &str,
+        approval: &Approval,
+        now: UnixTime,
+    ) -> StoreResult<Option<PinApproval>>;
     /// Pending → rejected, with the prepared ping as on approval; false when no longer
     /// pending and unexpired.
     async fn reject_login_request(&self, id: &str, now: UnixTime) -> StoreResult<bool>;

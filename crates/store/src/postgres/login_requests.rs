@@ -6,7 +6,8 @@ use phonelogin_core::crypto::sha256;
 use phonelogin_core::login_request::{LoginRequest, SLOW_DOWN_STEP};
 use phonelogin_core::outbox::{NewMessage, Target, ping_id};
 use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
+    Approval, CodeExchange, DeviceStore, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, PinApproval,
+    PinAttempt, Polled, StoreResult,
 };
 use sqlx::{AssertSqlSafe, Row};
 
@@ -194,6 +195,21 @@ impl LoginRequestStore for PostgresStore {
         .await
         .map_err(err)?;
         rows.iter().map(login_request).collect()
+    }
+
+    /// The attempt (two statements, as `pin_try`), then the approval's one statement.
+    async fn approve_with_pin(
+        &self,
+        pin: PinAttempt<'_>,
+        id: &str,
+        approval: &Approval,
+        now: UnixTime,
+    ) -> StoreResult<Option<PinApproval>> {
+        let Some((count, locked)) = self.pin_try(pin.device_id, pin.right, pin.max_tries).await? else {
+            return Ok(None);
+        };
+        let approved = pin.right && self.approve_login_request(id, approval, now).await?;
+        Ok(Some(PinApproval { count, locked, approved }))
     }
 
     async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {

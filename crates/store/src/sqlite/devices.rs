@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use super::{SqliteStore, all, exec, one};
 
 /// Counts a PIN attempt unless the device is locked or has `max_tries` counted; the count.
-fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
+pub(super) fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
     one(
         c,
         "UPDATE devices SET failed_pins = failed_pins + 1
@@ -20,7 +20,7 @@ fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult
 }
 
 /// Settles a counted attempt (see `DeviceStore::settle_pin_try`); whether the device is locked.
-fn settle_pin_try(
+pub(super) fn settle_pin_try(
     c: &Connection,
     device_id: &str,
     right: bool,

@@ -4,10 +4,12 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
 use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, Polled, StoreResult,
+    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, PinApproval, PinAttempt, Polled,
+    StoreResult,
 };
 use rusqlite::{Connection, params};
 
+use super::devices::{count_pin_try, settle_pin_try};
 use super::outbox::{insert_messages, queue_ping};
 use super::{SqliteStore, all, exec, one};
 use crate::err;
@@ -22,6 +24,39 @@ fn insert_token(c: &Connection, id: &str, token: &IssuedToken) -> StoreResult<()
         params![id, token.token_hash, token.expires_at],
     )
     .map(drop)
+}
+
+/// Pending → approved with the consent and the answers (`delegated`, as JSON), and the prepared
+/// ping queued; false when the request was no longer pending and unexpired.
+fn approve(c: &Connection, id: &str, approval: &Approval, delegated: Option<&str>, now: UnixTime) -> StoreResult<bool> {
+    let won = one(
+        c,
+        "UPDATE login_requests SET status = 'approved', decided_at = ?2, code_hash = ?3, code_expires_at = ?4, delegated_answers = ?5
+         WHERE id = ?1 AND status = 'pending' AND expires_at > ?2 RETURNING user_id, client_id",
+        params![id, now, approval.code_hash, approval.code_expires_at, delegated],
+        |row| Ok((row.text("user_id")?, row.text("client_id")?)),
+    )?;
+    let Some((user_id, client_id)) = won else { return Ok(false) };
+    if let Some(consent) = &approval.consent {
+        let scopes = consent.scopes.to_string();
+        exec(
+            c,
+            "INSERT INTO consents (user_id, sector, client_id, scopes, granted_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (user_id, sector) DO UPDATE SET client_id = excluded.client_id, scopes = excluded.scopes, granted_at = excluded.granted_at",
+            params![user_id, consent.sector, consent.client_id, scopes, now],
+        )?;
+        super::consents::audit(c, now, &user_id, &consent.sector, &consent.client_id, "grant", &scopes)?;
+    }
+    if delegated.is_some() {
+        exec(
+            c,
+            "INSERT INTO delegated_answers (user_id, client_id, answers, answered_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (user_id, client_id) DO UPDATE SET answers = excluded.answers, answered_at = excluded.answered_at",
+            params![user_id, client_id, delegated, now],
+        )?;
+    }
+    queue_ping(c, id, now)?;
+    Ok(true)
 }
 
 #[async_trait]
@@ -116,35 +151,25 @@ impl LoginRequestStore for SqliteStore {
     async fn approve_login_request(&self, id: &str, approval: &Approval, now: UnixTime) -> StoreResult<bool> {
         let (id, approval) = (id.to_owned(), approval.clone());
         let delegated = approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?;
+        self.write(move |c| approve(c, &id, &approval, delegated.as_deref(), now)).await
+    }
+
+    /// The attempt, its settling and the approval in one writer job.
+    async fn approve_with_pin(
+        &self,
+        pin: PinAttempt<'_>,
+        id: &str,
+        approval: &Approval,
+        now: UnixTime,
+    ) -> StoreResult<Option<PinApproval>> {
+        let (device_id, right, max_tries) = (pin.device_id.to_owned(), pin.right, pin.max_tries);
+        let (id, approval) = (id.to_owned(), approval.clone());
+        let delegated = approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?;
         self.write(move |c| {
-            let won = one(
-                c,
-                "UPDATE login_requests SET status = 'approved', decided_at = ?2, code_hash = ?3, code_expires_at = ?4, delegated_answers = ?5
-                 WHERE id = ?1 AND status = 'pending' AND expires_at > ?2 RETURNING user_id, client_id",
-                params![id, now, approval.code_hash, approval.code_expires_at, delegated],
-                |row| Ok((row.text("user_id")?, row.text("client_id")?)),
-            )?;
-            let Some((user_id, client_id)) = won else { return Ok(false) };
-            if let Some(consent) = &approval.consent {
-                let scopes = consent.scopes.to_string();
-                exec(
-                    c,
-                    "INSERT INTO consents (user_id, sector, client_id, scopes, granted_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (user_id, sector) DO UPDATE SET client_id = excluded.client_id, scopes = excluded.scopes, granted_at = excluded.granted_at",
-                    params![user_id, consent.sector, consent.client_id, scopes, now],
-                )?;
-                super::consents::audit(c, now, &user_id, &consent.sector, &consent.client_id, "grant", &scopes)?;
-            }
-            if delegated.is_some() {
-                exec(
-                    c,
-                    "INSERT INTO delegated_answers (user_id, client_id, answers, answered_at) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (user_id, client_id) DO UPDATE SET answers = excluded.answers, answered_at = excluded.answered_at",
-                    params![user_id, client_id, delegated, now],
-                )?;
-            }
-            queue_ping(c, &id, now)?;
-            Ok(true)
+            let Some(count) = count_pin_try(c, &device_id, max_tries)? else { return Ok(None) };
+            let locked = settle_pin_try(c, &device_id, right, max_tries, None)?;
+            let approved = right && approve(c, &id, &approval, delegated.as_deref(), now)?;
+            Ok(Some(PinApproval { count, locked, approved }))
         })
         .await
     }

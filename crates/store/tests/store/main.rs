@@ -80,6 +80,7 @@ store_tests!(
     polls::redemption_inserts_the_access_token_of_the_request,
     polls::racing_redemptions_insert_one_token,
     transitions::approve_only_pending_unexpired_once,
+    transitions::approve_with_pin_counts_the_attempt_and_approves_only_with_the_right_pin,
     transitions::reject_only_pending_unexpired,
     transitions::decisions_after_expiry_change_nothing,
     transitions::redeem_only_approved_unexpired_once,

@@ -3,9 +3,9 @@
 use phonelogin_core::login_request::Status;
 use std::sync::Arc;
 
-use phonelogin_core::store::Store;
+use phonelogin_core::store::{PinApproval, PinAttempt, Store};
 
-use crate::helpers::{NOW, ROUNDS, approval, exactly_one, insert, issued, login, race};
+use crate::helpers::{NOW, ROUNDS, USER, approval, device, exactly_one, insert, issued, login, race, with_user};
 
 async fn status(store: &dyn Store, id: &str) -> Status {
     store.login_request(id).await.unwrap().unwrap().status
@@ -20,6 +20,33 @@ pub async fn approve_only_pending_unexpired_once(store: &dyn Store) {
     assert!(!store.reject_login_request("r-1", NOW + 4).await.unwrap(), "rejected after approval");
     assert_eq!(store.login_request("r-1").await.unwrap().unwrap(), approved, "nothing changed");
     assert!(!store.approve_login_request("unknown", &approval(), NOW).await.unwrap());
+}
+
+pub async fn approve_with_pin_counts_the_attempt_and_approves_only_with_the_right_pin(store: &dyn Store) {
+    with_user(store).await;
+    store.upsert_device(&device("d-1", USER, "phone", "token-1")).await.unwrap();
+    insert(store, login("r-1")).await;
+    let wrong = PinAttempt { device_id: "d-1", right: false, max_tries: 5 };
+    let done = store.approve_with_pin(wrong, "r-1", &approval(), NOW + 1).await.unwrap();
+    assert_eq!(done, Some(PinApproval { count: 1, locked: false, approved: false }));
+    assert_eq!(status(store, "r-1").await, Status::Pending, "a wrong PIN approves nothing");
+
+    let right = PinAttempt { right: true, ..wrong };
+    let done = store.approve_with_pin(right, "r-1", &approval(), NOW + 2).await.unwrap();
+    assert_eq!(done, Some(PinApproval { count: 2, locked: false, approved: true }));
+    assert_eq!(status(store, "r-1").await, Status::Approved);
+    assert_eq!(store.device("d-1").await.unwrap().unwrap().failed_pins, 0, "a right PIN resets the count");
+
+    let again = store.approve_with_pin(right, "r-1", &approval(), NOW + 3).await.unwrap();
+    assert_eq!(again, Some(PinApproval { count: 1, locked: false, approved: false }), "decided already");
+
+    insert(store, login("r-2")).await;
+    for _ in 0..5 {
+        store.approve_with_pin(wrong, "r-2", &approval(), NOW + 4).await.unwrap();
+    }
+    assert!(store.device("d-1").await.unwrap().unwrap().locked, "the fifth wrong PIN locks");
+    assert_eq!(store.approve_with_pin(right, "r-2", &approval(), NOW + 5).await.unwrap(), None, "locked");
+    assert_eq!(status(store, "r-2").await, Status::Pending);
 }
 
 pub async fn reject_only_pending_unexpired(store: &dyn Store) {
