@@ -32,18 +32,12 @@ impl ServerSecret {
 
     /// The file form: 64 hex digits.
     pub fn to_hex(&self) -> String {
-        hex(&self.0)
+        hex::encode(self.0)
     }
 
     pub fn from_hex(s: &str) -> Option<Self> {
-        let s = s.trim();
-        if s.len() != 64 {
-            return None;
-        }
         let mut b = [0u8; 32];
-        for (i, out) in b.iter_mut().enumerate() {
-            *out = u8::from_str_radix(s.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
+        hex::decode_to_slice(s.trim(), &mut b).ok()?;
         Some(Self(b))
     }
 
@@ -204,7 +198,7 @@ pub fn random_code(digits: u32) -> String {
 
 /// SHA-256, hex: how bearer secrets (tokens, codes, client secrets) are stored.
 pub fn sha256_hex(s: &str) -> String {
-    hex(&sha256(s.as_bytes()))
+    hex::encode(sha256(s.as_bytes()))
 }
 
 /// SHA-256.
@@ -225,10 +219,6 @@ pub fn at_hash(access_token: &str) -> String {
 
 pub fn b64url(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    hex::encode(bytes)
 }
 
 #[cfg(test)]

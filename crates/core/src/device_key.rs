@@ -74,7 +74,7 @@ mod tests {
     use super::*;
 
     fn hex(s: &str) -> Vec<u8> {
-        (0..s.len()).step_by(2).map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap()).collect()
+        hex::decode(s).unwrap()
     }
 
     /// RFC 6979 A.2.5: the P-256 key and its SHA-256 signatures of "sample" and "test".

@@ -6,7 +6,7 @@ use super::common::{TokenContext, TokenResponse, issue, new_access_token};
 use super::pacer::pace_key;
 use crate::OAuthError;
 use crate::clock::UnixTime;
-use crate::crypto::{hex, sha256};
+use crate::crypto::sha256;
 use crate::login_request::{State, redeem};
 use crate::model::Client;
 use crate::store::{Polled, Store};
@@ -20,8 +20,10 @@ pub async fn handle(
 ) -> Result<TokenResponse, OAuthError> {
     let digest = sha256(auth_req_id.as_bytes());
     // One round trip that writes nothing: unknown ids and other clients' ids come back as None.
-    let Polled { request, too_soon } =
-        store.poll_login_request(&hex(&digest), &client.client_id, now).await?.ok_or(OAuthError::InvalidGrant)?;
+    let Polled { request, too_soon } = store
+        .poll_login_request(&hex::encode(digest), &client.client_id, now)
+        .await?
+        .ok_or(OAuthError::InvalidGrant)?;
     let state = request.state_at(now);
     // The store's verdict when it keeps the pace (shared by the nodes), else this node's.
     let too_soon = match (state, too_soon) {

@@ -4,7 +4,6 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::clock::UnixTime;
-use crate::crypto::hex;
 
 pub const HEADER: &str = "Phonelogin-Signature";
 /// How far a receiver should accept `t` from its own clock (the docs recommend it).
@@ -20,7 +19,7 @@ fn mac(secret: &str, t: UnixTime, body: &[u8]) -> Hmac<Sha256> {
 
 /// The header value for one attempt at `t`.
 pub fn sign(secret: &str, t: UnixTime, body: &[u8]) -> String {
-    format!("t={t},v1={}", hex(&mac(secret, t, body).finalize().into_bytes()))
+    format!("t={t},v1={}", hex::encode(mac(secret, t, body).finalize().into_bytes()))
 }
 
 /// A receiver's check: a `v1` that matches (constant time) and a `t` within `TOLERANCE` of `now`.
@@ -38,14 +37,7 @@ pub fn verify(header: &str, secret: &str, body: &[u8], now: UnixTime) -> bool {
     if (now - t).abs() > TOLERANCE {
         return false;
     }
-    sigs.iter().any(|s| unhex(s).is_some_and(|bytes| mac(secret, t, body).verify_slice(&bytes).is_ok()))
-}
-
-fn unhex(s: &str) -> Option<Vec<u8>> {
-    if !s.len().is_multiple_of(2) {
-        return None;
-    }
-    (0..s.len()).step_by(2).map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok()).collect()
+    sigs.iter().any(|s| hex::decode(s).ok().is_some_and(|bytes| mac(secret, t, body).verify_slice(&bytes).is_ok()))
 }
 
 #[cfg(test)]
