@@ -9,7 +9,7 @@ use rusqlite::{Connection, params};
 use super::{SqliteStore, all, exec, one};
 
 /// Counts a PIN attempt unless the device is locked or has `max_tries` counted; the count.
-pub(super) fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
+fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> StoreResult<Option<i64>> {
     one(
         c,
         "UPDATE devices SET failed_pins = failed_pins + 1
@@ -19,8 +19,20 @@ pub(super) fn count_pin_try(c: &Connection, device_id: &str, max_tries: i64) -> 
     )
 }
 
+/// A compared PIN attempt counted, then settled (no verifier upgrade): the count and whether the
+/// device is locked; `None` when it could not be counted.
+pub(super) fn pin_try(
+    c: &Connection,
+    device_id: &str,
+    right: bool,
+    max_tries: i64,
+) -> StoreResult<Option<(i64, bool)>> {
+    let Some(count) = count_pin_try(c, device_id, max_tries)? else { return Ok(None) };
+    Ok(Some((count, settle_pin_try(c, device_id, right, max_tries, None)?)))
+}
+
 /// Settles a counted attempt (see `DeviceStore::settle_pin_try`); whether the device is locked.
-pub(super) fn settle_pin_try(
+fn settle_pin_try(
     c: &Connection,
     device_id: &str,
     right: bool,
@@ -151,11 +163,7 @@ impl DeviceStore for SqliteStore {
     /// Both steps in one writer job: one wait for a commit instead of two.
     async fn pin_try(&self, device_id: &str, right: bool, max_tries: i64) -> StoreResult<Option<(i64, bool)>> {
         let device_id = device_id.to_owned();
-        self.write(move |c| {
-            let Some(count) = count_pin_try(c, &device_id, max_tries)? else { return Ok(None) };
-            Ok(Some((count, settle_pin_try(c, &device_id, right, max_tries, None)?)))
-        })
-        .await
+        self.write(move |c| pin_try(c, &device_id, right, max_tries)).await
     }
 
     async fn touch_device(&self, device_id: &str, now: UnixTime) -> StoreResult<()> {

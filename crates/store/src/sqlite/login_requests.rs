@@ -9,7 +9,7 @@ use phonelogin_core::store::{
 };
 use rusqlite::{Connection, params};
 
-use super::devices::{count_pin_try, settle_pin_try};
+use super::devices::pin_try;
 use super::outbox::{insert_messages, queue_ping};
 use super::{SqliteStore, all, exec, one};
 use crate::err;
@@ -166,8 +166,7 @@ impl LoginRequestStore for SqliteStore {
         let (id, approval) = (id.to_owned(), approval.clone());
         let delegated = approval.delegated.as_ref().map(serde_json::to_string).transpose().map_err(err)?;
         self.write(move |c| {
-            let Some(count) = count_pin_try(c, &device_id, max_tries)? else { return Ok(None) };
-            let locked = settle_pin_try(c, &device_id, right, max_tries, None)?;
+            let Some((count, locked)) = pin_try(c, &device_id, right, max_tries)? else { return Ok(None) };
             let approved = right && approve(c, &id, &approval, delegated.as_deref(), now)?;
             Ok(Some(PinApproval { count, locked, approved }))
         })
