@@ -13,6 +13,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "phonelogin", version, about = "Login from phone number: an OpenID Connect CIBA identity provider")]
 pub struct Cli {
