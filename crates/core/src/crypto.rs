@@ -13,6 +13,9 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
+/// Bytes of the MAC in an `auth_req_id`.
+const AUTH_REQ_MAC: usize = 16;
+
 /// The one root secret that never goes into the database (spec §7).
 #[derive(Clone)]
 pub struct ServerSecret([u8; 32]);
@@ -78,10 +81,40 @@ impl DerivedKeys {
         uuid::Builder::from_random_bytes(b).into_uuid().to_string()
     }
 
-    /// The merchant's `auth_req_id` for a request id: unguessable without the server secret,
-    /// and recomputable, so that only its hash needs storing.
+    /// The merchant's `auth_req_id` for a request id: the id (16 bytes when it is a UUID, as
+    /// every login request's is) and a 128-bit MAC of it, base64url (43 characters for a UUID).
+    /// Unforgeable without the server secret, and it names its request, so a poll finds the
+    /// request by its id and nothing derived from it needs storing.
     pub fn auth_req_id(&self, request_id: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac(&self.auth_req, &[request_id.as_bytes()]))
+        let mut payload = match uuid::Uuid::try_parse(request_id) {
+            Ok(id) => id.as_bytes().to_vec(),
+            Err(_) => request_id.as_bytes().to_vec(),
+        };
+        payload.extend_from_slice(&self.auth_req_mac(request_id));
+        URL_SAFE_NO_PAD.encode(payload)
+    }
+
+    /// The request id an `auth_req_id` of [`auth_req_id`](Self::auth_req_id)'s form names, if
+    /// its MAC holds (compared in constant time). `None` for anything else, among them the
+    /// ids of earlier versions, which were a MAC alone (their requests are found by hash).
+    pub fn request_id_of(&self, auth_req_id: &str) -> Option<String> {
+        let payload = URL_SAFE_NO_PAD.decode(auth_req_id).ok()?;
+        let (id, mac) = payload.split_at_checked(payload.len().checked_sub(AUTH_REQ_MAC)?)?;
+        let id = match <[u8; 16]>::try_from(id) {
+            Ok(uuid) => uuid::Uuid::from_bytes(uuid).to_string(),
+            Err(_) => String::from_utf8(id.to_vec()).ok()?,
+        };
+        bool::from(self.auth_req_mac(&id).as_slice().ct_eq(mac)).then_some(id)
+    }
+
+    /// The first half of HMAC-SHA-256 over the request id.
+    fn auth_req_mac(&self, request_id: &str) -> [u8; AUTH_REQ_MAC] {
+        let mut out = [0u8; AUTH_REQ_MAC];
+        // HMAC-SHA-256 is 32 bytes long.
+        out.copy_from_slice(
+            self.mac(&self.auth_req, &[request_id.as_bytes()]).get(..AUTH_REQ_MAC).unwrap_or(&[0; AUTH_REQ_MAC]),
+        );
+        out
     }
 
     fn mac(&self, key: &[u8; 32], parts: &[&[u8]]) -> Vec<u8> {
@@ -279,6 +312,30 @@ mod tests {
         let sealed = a.seal(b"private");
         assert_eq!(a.open(&sealed).as_deref(), Some(&b"private"[..]));
         assert_eq!(ServerSecret::generate().keys().open(&sealed), None);
+    }
+
+    #[test]
+    fn an_auth_req_id_names_its_request_under_a_mac() {
+        let keys = ServerSecret::generate().keys();
+        let id = sortable_id();
+        let auth_req_id = keys.auth_req_id(&id);
+        assert_eq!(auth_req_id.len(), 43, "as long as before: 16 bytes of id, 16 of MAC");
+        assert_eq!(keys.request_id_of(&auth_req_id), Some(id.clone()));
+        assert_eq!(keys.request_id_of(&keys.auth_req_id("not-a-uuid")).as_deref(), Some("not-a-uuid"));
+        // Another secret's, any changed byte, a cut one, an earlier version's MAC alone: none.
+        assert_eq!(ServerSecret::generate().keys().request_id_of(&auth_req_id), None);
+        let mut bytes = URL_SAFE_NO_PAD.decode(&auth_req_id).unwrap();
+        for i in [0, 15, 16, 31] {
+            bytes[i] ^= 1;
+            assert_eq!(keys.request_id_of(&URL_SAFE_NO_PAD.encode(&bytes)), None, "byte {i}");
+            bytes[i] ^= 1;
+        }
+        assert_eq!(keys.request_id_of(&auth_req_id[..40]), None);
+        let earlier_form = URL_SAFE_NO_PAD.encode(keys.mac(&keys.auth_req, &[id.as_bytes()]));
+        assert_eq!(keys.request_id_of(&earlier_form), None);
+        for junk in ["", "!", "a", "AAAAAAAAAAAAAAAAAAAAAA"] {
+            assert_eq!(keys.request_id_of(junk), None, "{junk:?}");
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::clock::UnixTime;
 use crate::crypto::sha256;
 use crate::login_request::{State, redeem};
 use crate::model::Client;
-use crate::store::{Polled, Store};
+use crate::store::{AuthReqKey, Polled, Store};
 
 pub async fn handle(
     store: &dyn Store,
@@ -19,11 +19,11 @@ pub async fn handle(
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
     let digest = sha256(auth_req_id.as_bytes());
+    let request_id = ctx.keys.request_id_of(auth_req_id);
+    let key = AuthReqKey { request_id: request_id.as_deref(), hash: &hex::encode(digest) };
     // One round trip that writes nothing: unknown ids and other clients' ids come back as None.
-    let Polled { request, too_soon } = store
-        .poll_login_request(&hex::encode(digest), &client.client_id, now)
-        .await?
-        .ok_or(OAuthError::InvalidGrant)?;
+    let Polled { request, too_soon } =
+        store.poll_login_request(key, &client.client_id, now).await?.ok_or(OAuthError::InvalidGrant)?;
     let state = request.state_at(now);
     // The store's verdict when it keeps the pace (shared by the nodes), else this node's.
     let too_soon = match (state, too_soon) {
@@ -47,7 +47,7 @@ pub async fn handle(
             if redeem(state).is_none() || !store.redeem_login_request(&request.id, &issued, now).await? {
                 return Err(OAuthError::InvalidGrant);
             }
-            issue(ctx, client, &request, access_token, now).await
+            issue(ctx, client, &request, auth_req_id, access_token, now).await
         }
     }
 }

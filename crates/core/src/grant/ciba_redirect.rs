@@ -18,7 +18,10 @@ pub async fn handle(
     // The code is redeemed and the access token inserted in one transaction.
     let (access_token, issued) = new_access_token(now);
     match store.exchange_code(&sha256_hex(code), &client.client_id, &issued, now).await? {
-        CodeExchange::Redeemed(request) => issue(ctx, client, &request, access_token, now).await,
+        CodeExchange::Redeemed(request) => {
+            let auth_req_id = ctx.keys.auth_req_id(&request.id);
+            issue(ctx, client, &request, &auth_req_id, access_token, now).await
+        }
         CodeExchange::Replayed | CodeExchange::Invalid => Err(OAuthError::InvalidGrant),
     }
 }

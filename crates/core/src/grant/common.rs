@@ -51,11 +51,12 @@ pub fn new_access_token(now: UnixTime) -> (String, IssuedToken) {
 }
 
 /// The token response for a request that `client` has just redeemed, with `access_token`
-/// (stored by the redemption): signs the ID token.
+/// (stored by the redemption) and the merchant's `auth_req_id` for it: signs the ID token.
 pub async fn issue(
     ctx: &TokenContext<'_>,
     client: &Client,
     request: &LoginRequest,
+    auth_req_id: &str,
     access_token: String,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
@@ -69,7 +70,7 @@ pub async fn issue(
         "jti": random_id(),
         "sid": request.id,
         "at_hash": at_hash(&access_token),
-        "auth_req_id": ctx.keys.auth_req_id(&request.id),
+        "auth_req_id": auth_req_id,
     });
     if let (Some(nonce), Some(map)) = (&request.nonce, claims.as_object_mut()) {
         map.insert("nonce".into(), nonce.clone().into());

@@ -12,11 +12,24 @@ use crate::scope::ScopeSet;
 #[derive(Debug, Clone)]
 pub struct NewLoginRequest {
     pub request: LoginRequest,
+    /// PostgreSQL finds a polled request by it; SQLite by the id the `auth_req_id` carries, and
+    /// stores no hash (see [`AuthReqKey`]).
     pub auth_req_hash: String,
     /// The push to the user's devices, written with the request.
     pub push: Option<NewMessage>,
     /// A ping-mode client's sealed ping, which the decision's transaction puts in the outbox.
     pub ping_body: Option<Vec<u8>>,
+}
+
+/// How a token poll names its request: the request id its `auth_req_id` carries (MAC
+/// checked), `None` when it carries none (an `auth_req_id` of an earlier version, or a forged
+/// one), and the SHA-256 hex of the `auth_req_id`. SQLite finds the request by the id, and by
+/// the hash only without one (requests made by an earlier version, which stored it);
+/// PostgreSQL by the hash, which nodes of the previous version also use.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthReqKey<'a> {
+    pub request_id: Option<&'a str>,
+    pub hash: &'a str,
 }
 
 /// A PIN attempt already compared: the device, whether the PIN was right, the attempts allowed.
@@ -91,15 +104,15 @@ pub trait LoginRequestStore {
     /// cannot exceed it.
     async fn insert_login_request(&self, new: &NewLoginRequest, max_pending: i64, now: UnixTime)
     -> StoreResult<Insert>;
-    /// The token poll at `now`, one round trip: the request by `auth_req_id` hash and client;
-    /// `None` when unknown or of another client. A store that keeps the pace (PostgreSQL, in
+    /// The token poll at `now`, one round trip: the request by its `auth_req_id` (`key`) and
+    /// client; `None` when unknown or of another client. A store that keeps the pace (PostgreSQL, in
     /// the same statement) records a poll of a pending, unexpired request and answers whether
     /// it came too soon, growing the interval by `SLOW_DOWN_STEP` if so (the rule of
     /// `grant::pacer`), and forgets the pace of a request seen no longer pending. SQLite writes
     /// nothing and answers `too_soon: None`.
     async fn poll_login_request(
         &self,
-        auth_req_hash: &str,
+        key: AuthReqKey<'_>,
         client_id: &str,
         now: UnixTime,
     ) -> StoreResult<Option<Polled>>;

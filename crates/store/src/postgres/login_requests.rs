@@ -6,8 +6,8 @@ use phonelogin_core::crypto::sha256;
 use phonelogin_core::login_request::{LoginRequest, SLOW_DOWN_STEP};
 use phonelogin_core::outbox::{NewMessage, Target, ping_id};
 use phonelogin_core::store::{
-    Approval, CodeExchange, DeviceStore, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, PinApproval,
-    PinAttempt, Polled, StoreResult,
+    Approval, AuthReqKey, CodeExchange, DeviceStore, Insert, IssuedToken, LoginRequestStore, NewLoginRequest,
+    PinApproval, PinAttempt, Polled, StoreResult,
 };
 use sqlx::{AssertSqlSafe, Row};
 
@@ -132,11 +132,13 @@ impl LoginRequestStore for PostgresStore {
 
     async fn poll_login_request(
         &self,
-        auth_req_hash: &str,
+        key: AuthReqKey<'_>,
         client_id: &str,
         now: UnixTime,
     ) -> StoreResult<Option<Polled>> {
-        // One statement, so one round trip and no transaction: the request, and the pace of a
+        // By the hash, which every version stores here (a rolling upgrade's older nodes find
+        // the newer ones' requests). One statement, so one round trip and no transaction: the
+        // request, and the pace of a
         // pending, unexpired one upserted in the UNLOGGED `poll_paces` (the rule of
         // `grant::pacer`). Racing polls of one request take turns on its pace row: ON CONFLICT
         // DO UPDATE locks it and computes from its latest version, so of polls racing at one
@@ -160,7 +162,7 @@ impl LoginRequestStore for PostgresStore {
                  AND EXISTS (SELECT 1 FROM r WHERE NOT (status = 'pending' AND expires_at > $3)))
              SELECT r.*, COALESCE((SELECT too_soon FROM pace), FALSE) AS too_soon FROM r"
         ))
-        .bind(auth_req_hash)
+        .bind(key.hash)
         .bind(client_id)
         .bind(now)
         .bind(SLOW_DOWN_STEP)

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "outbox", include_str!("../../migrations/postgres/0006_outbox.sql")),
     (7, "poll paces", include_str!("../../migrations/postgres/0007_poll_paces.sql")),
     (8, "one user index", include_str!("../../migrations/postgres/0008_one_user_index.sql")),
+    (9, "login requests by id", include_str!("../../migrations/postgres/0009_login_requests_by_id.sql")),
 ];
 
 /// Connections per node: enough for the async handlers of a busy node, few enough that a

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
 use phonelogin_core::store::{
-    Approval, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, PinApproval, PinAttempt, Polled,
-    StoreResult,
+    Approval, AuthReqKey, CodeExchange, Insert, IssuedToken, LoginRequestStore, NewLoginRequest, PinApproval,
+    PinAttempt, Polled, StoreResult,
 };
 use rusqlite::{Connection, params};
 
@@ -70,17 +70,17 @@ impl LoginRequestStore for SqliteStore {
         let new = new.clone();
         self.write(move |c| {
             let r = &new.request;
-            // The request and its push commit together (spec §11).
+            // The request and its push commit together (spec §11). No auth_req_hash: a poll
+            // finds the request by the id its auth_req_id carries.
             let inserted = exec(
                 c,
-                "INSERT INTO login_requests (id, auth_req_hash, client_id, user_id, scopes, binding_message, nonce, client_state,
+                "INSERT INTO login_requests (id, client_id, user_id, scopes, binding_message, nonce, client_state,
                    redirect_uri, status, created_at, expires_at, poll_interval, ping_body)
-                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10, ?11, ?12, ?14
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', ?9, ?10, ?11, ?13
                  WHERE (SELECT COUNT(*) FROM login_requests
-                        WHERE user_id = ?4 AND client_id = ?3 AND status = 'pending' AND expires_at > ?10) < ?13",
+                        WHERE user_id = ?3 AND client_id = ?2 AND status = 'pending' AND expires_at > ?9) < ?12",
                 params![
                     r.id,
-                    new.auth_req_hash,
                     r.client_id,
                     r.user_id,
                     r.scopes.to_string(),
@@ -114,19 +114,20 @@ impl LoginRequestStore for SqliteStore {
 
     async fn poll_login_request(
         &self,
-        auth_req_hash: &str,
+        key: AuthReqKey<'_>,
         client_id: &str,
         _now: UnixTime,
     ) -> StoreResult<Option<Polled>> {
-        // A pure read: the one server paces polls in memory (`grant::pacer`).
-        self.read(|c| {
-            one(
-                c,
+        // A pure read: the one server paces polls in memory (`grant::pacer`). By the primary key;
+        // by the hash only for requests made before migration 0009 (no others have one).
+        let (sql, by) = match key.request_id {
+            Some(id) => (concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1 AND client_id = ?2"), id),
+            None => (
                 concat!("SELECT ", cols!(), " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"),
-                [auth_req_hash, client_id],
-                |r| Ok(Polled { request: request(r)?, too_soon: None }),
-            )
-        })
+                key.hash,
+            ),
+        };
+        self.read(|c| one(c, sql, [by, client_id], |r| Ok(Polled { request: request(r)?, too_soon: None })))
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {

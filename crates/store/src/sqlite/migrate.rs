@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "outbox", include_str!("../../migrations/sqlite/0006_outbox.sql")),
     (7, "poll paces", include_str!("../../migrations/sqlite/0007_poll_paces.sql")),
     (8, "one user index", include_str!("../../migrations/sqlite/0008_one_user_index.sql")),
+    (9, "login requests by id", include_str!("../../migrations/sqlite/0009_login_requests_by_id.sql")),
 ];
 
 /// Applies what is pending, all or nothing.

@@ -76,7 +76,7 @@ store_tests!(
     pending_limit::racing_inserts_never_exceed_the_limit,
     pending_limit::request_round_trips_and_open_requests_are_newest_first,
     polls::poll_finds_the_request_and_leaves_it_unchanged,
-    polls::poll_of_unknown_hash_or_other_client_is_none,
+    polls::poll_of_unknown_request_or_other_client_is_none,
     polls::redemption_inserts_the_access_token_of_the_request,
     polls::racing_redemptions_insert_one_token,
     transitions::approve_only_pending_unexpired_once,
@@ -219,6 +219,61 @@ async fn sqlite_a_file_migrated_by_sqlx_keeps_its_data_and_gets_the_newer_migrat
         // 0006's table is there.
         assert_eq!(store.pending_messages().await.unwrap(), 0);
     }
+}
+
+/// Migration 0009 rebuilds `login_requests` (keyed by id, hashes only for earlier requests): a
+/// pending request of a file from before it is still found by the hash of its auth_req_id,
+/// and an approved one's redirect code still exchanges once; new requests go in beside them.
+#[tokio::test]
+async fn sqlite_requests_from_before_0009_are_still_found_by_their_hashes() {
+    use phonelogin_core::store::{AuthReqKey, CodeExchange, Insert};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v8.db");
+    let migrations = phonelogin_store::sqlite::MIGRATIONS;
+    {
+        let old = rusqlite::Connection::open(&path).unwrap();
+        old.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)").unwrap();
+        for (version, description, sql) in &migrations[..8] {
+            old.execute_batch(sql).unwrap();
+            old.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 1)", rusqlite::params![version, description])
+                .unwrap();
+        }
+        let columns = "id, auth_req_hash, client_id, user_id, scopes, status, created_at, expires_at, poll_interval, code_hash, code_expires_at";
+        for (id, hash, status, code) in
+            [("r-old", "hash-old", "pending", None), ("r-done", "hash-done", "approved", Some("code-done"))]
+        {
+            old.execute(
+                &format!(
+                    "INSERT INTO login_requests ({columns}) VALUES (?1, ?2, ?3, ?4, 'openid', ?5, ?6, ?7, 5, ?8, ?7)"
+                ),
+                rusqlite::params![
+                    id,
+                    hash,
+                    helpers::CLIENT,
+                    helpers::USER,
+                    status,
+                    helpers::NOW,
+                    helpers::NOW + 600,
+                    code
+                ],
+            )
+            .unwrap();
+        }
+    }
+    let store = phonelogin_store::open(&format!("sqlite://{}", path.display())).await.expect("migrated");
+    let by_hash = AuthReqKey { request_id: None, hash: "hash-old" };
+    let polled =
+        store.poll_login_request(by_hash, helpers::CLIENT, helpers::NOW).await.unwrap().expect("found by hash");
+    assert_eq!(polled.request.id, "r-old");
+    assert!(store.poll_login_request(by_hash, "other-client", helpers::NOW).await.unwrap().is_none());
+    let issued = helpers::issued("token-done");
+    let exchange = || store.exchange_code("code-done", helpers::CLIENT, &issued, helpers::NOW + 1);
+    assert!(matches!(exchange().await.unwrap(), CodeExchange::Redeemed(r) if r.id == "r-done"));
+    assert!(matches!(exchange().await.unwrap(), CodeExchange::Replayed));
+    let inserted = store.insert_login_request(&helpers::login("r-new"), 10, helpers::NOW).await.unwrap();
+    assert_eq!(inserted, Insert::Inserted { messages: 0 });
+    let by_id = AuthReqKey { request_id: Some("r-new"), hash: "hash-r-new" };
+    assert!(store.poll_login_request(by_id, helpers::CLIENT, helpers::NOW).await.unwrap().is_some());
 }
 
 /// sqlx's PostgreSQL migrator holds an advisory lock while it migrates.

@@ -7,29 +7,40 @@ use futures::future::join_all;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::Status;
 use phonelogin_core::scope::ScopeSet;
-use phonelogin_core::store::{AccessToken, Store};
+use phonelogin_core::store::{AccessToken, AuthReqKey, Polled, Store};
 
 use crate::helpers::{CLIENT, NOW, ROUNDS, USER, approval, insert, issued, login, race};
 
-/// The verdict of a poll of `hash-<id>` at `at`.
+/// A poll of request `id` by `client` at `at`, as the grant names it: its id (SQLite finds it
+/// so) and the hash `hash-<id>` (PostgreSQL).
+async fn poll(store: &dyn Store, id: &str, client: &str, at: UnixTime) -> Option<Polled> {
+    let key = AuthReqKey { request_id: Some(id), hash: &format!("hash-{id}") };
+    store.poll_login_request(key, client, at).await.unwrap()
+}
+
+/// The verdict of a poll of `id` at `at`.
 async fn too_soon(store: &dyn Store, id: &str, at: UnixTime) -> Option<bool> {
-    store.poll_login_request(&format!("hash-{id}"), CLIENT, at).await.unwrap().expect("the request").too_soon
+    poll(store, id, CLIENT, at).await.expect("the request").too_soon
 }
 
 pub async fn poll_finds_the_request_and_leaves_it_unchanged(store: &dyn Store) {
     insert(store, login("r-1")).await;
     let before = store.login_request("r-1").await.unwrap().unwrap();
     for i in 0..3 {
-        let polled = store.poll_login_request("hash-r-1", CLIENT, NOW + i).await.unwrap().expect("the request");
+        let polled = poll(store, "r-1", CLIENT, NOW + i).await.expect("the request");
         assert_eq!(polled.request, before);
     }
     assert_eq!(store.login_request("r-1").await.unwrap().unwrap(), before, "the request is unchanged");
 }
 
-pub async fn poll_of_unknown_hash_or_other_client_is_none(store: &dyn Store) {
+pub async fn poll_of_unknown_request_or_other_client_is_none(store: &dyn Store) {
     insert(store, login("r-1")).await;
-    assert!(store.poll_login_request("hash-unknown", CLIENT, NOW).await.unwrap().is_none());
-    assert!(store.poll_login_request("hash-r-1", "other-client", NOW).await.unwrap().is_none());
+    assert!(poll(store, "unknown", CLIENT, NOW).await.is_none());
+    assert!(poll(store, "r-1", "other-client", NOW).await.is_none());
+    // An auth_req_id that names no request (an earlier version's, or a forged one) is looked
+    // up by its hash alone.
+    let key = AuthReqKey { request_id: None, hash: "hash-unknown" };
+    assert!(store.poll_login_request(key, CLIENT, NOW).await.unwrap().is_none());
 }
 
 /// SQLite leaves the pace to the one server's memory.
