@@ -76,7 +76,11 @@ fn main() -> std::process::ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build();
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if let Command::Serve(args) = &cli.command {
+        runtime.worker_threads(args.workers());
+    }
+    let runtime = runtime.enable_all().build();
     let result = match runtime {
         Ok(rt) => rt.block_on(run(cli)),
         Err(e) => Err(e.to_string()),

@@ -76,6 +76,18 @@ pub struct ServeArgs {
     /// Open HTTP connections at most; past it new ones wait.
     #[arg(long, env = "PHONELOGIN_MAX_CONNECTIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections: u64,
+    /// Threads that serve HTTP. [default: the cores less one, at least one: the database's
+    /// writer (SQLite's writer thread, or PostgreSQL on the same machine) keeps a core]
+    #[arg(long, env = "PHONELOGIN_WORKERS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub workers: Option<u16>,
+}
+
+impl ServeArgs {
+    /// The HTTP worker threads: `--workers`, else the cores less one (docs/operations.md).
+    pub fn workers(&self) -> usize {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        self.workers.map_or(cores.saturating_sub(1), usize::from).max(1)
+    }
 }
 
 fn parse_version(s: &str) -> Result<AppVersion, String> {
