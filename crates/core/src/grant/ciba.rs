@@ -6,7 +6,6 @@ use super::common::{TokenContext, TokenResponse, issue, new_access_token};
 use super::pacer::pace_key;
 use crate::OAuthError;
 use crate::clock::UnixTime;
-use crate::crypto::sha256;
 use crate::login_request::{State, redeem};
 use crate::model::Client;
 use crate::store::{AuthReqKey, Polled, Store};
@@ -18,18 +17,17 @@ pub async fn handle(
     auth_req_id: &str,
     now: UnixTime,
 ) -> Result<TokenResponse, OAuthError> {
-    let digest = sha256(auth_req_id.as_bytes());
     let request_id = ctx.keys.request_id_of(auth_req_id);
-    let key = AuthReqKey { request_id: request_id.as_deref(), hash: &hex::encode(digest) };
+    let key = AuthReqKey { auth_req_id, request_id: request_id.as_deref() };
     // One round trip that writes nothing: unknown ids and other clients' ids come back as None.
     let Polled { request, too_soon } =
         store.poll_login_request(key, &client.client_id, now).await?.ok_or(OAuthError::InvalidGrant)?;
     let state = request.state_at(now);
     // The store's verdict when it keeps the pace (shared by the nodes), else this node's.
     let too_soon = match (state, too_soon) {
-        (State::Pending, None) => ctx.pacer.poll(pace_key(&digest), request.interval, request.expires_at, now),
+        (State::Pending, None) => ctx.pacer.poll(pace_key(&request.id), request.interval, request.expires_at, now),
         (_, None) => {
-            ctx.pacer.forget(pace_key(&digest));
+            ctx.pacer.forget(pace_key(&request.id));
             false
         }
         (_, Some(too_soon)) => too_soon,

@@ -10,19 +10,23 @@ use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
 use crate::clock::UnixTime;
+use crate::crypto::sha256;
 use crate::login_request::SLOW_DOWN_STEP;
 
 const SHARDS: usize = 64;
 /// How often (seconds) a shard drops its expired entries.
 const SWEEP_EVERY: i64 = 60;
 
-/// A polled request: the key is the first half of the SHA-256 of its `auth_req_id` (what
-/// the store keeps, so the pace needs no allocation per poll).
+/// A polled request, by its id as a number, so the pace needs no allocation per poll.
 pub type PaceKey = u128;
 
-/// The pace key of a request from the SHA-256 of its `auth_req_id`.
-pub fn pace_key(auth_req_digest: &[u8; 32]) -> PaceKey {
-    auth_req_digest.iter().take(16).fold(0, |key, b| key << 8 | PaceKey::from(*b))
+/// The pace key of a request: its id's 128 bits (login request ids are UUIDs, whose low bits
+/// are random), or for any other id the first half of its SHA-256.
+pub fn pace_key(request_id: &str) -> PaceKey {
+    uuid::Uuid::try_parse(request_id).map_or_else(
+        |_| sha256(request_id.as_bytes()).iter().take(16).fold(0, |key, b| key << 8 | PaceKey::from(*b)),
+        |id| id.as_u128(),
+    )
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +56,7 @@ impl Default for Pacer {
 
 impl Pacer {
     fn shard(&self, key: PaceKey) -> std::sync::MutexGuard<'_, Shard> {
-        // The key is a hash already: its low bits pick the shard evenly. `SHARDS` is not zero.
+        // The key's low bits are random (see `pace_key`): they pick the shard evenly. `SHARDS` is not zero.
         let i = (key % SHARDS as u128) as usize;
         self.shards.get(i).unwrap_or_else(|| unreachable!("i < SHARDS")).lock().unwrap_or_else(PoisonError::into_inner)
     }

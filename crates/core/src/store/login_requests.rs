@@ -21,15 +21,22 @@ pub struct NewLoginRequest {
     pub ping_body: Option<Vec<u8>>,
 }
 
-/// How a token poll names its request: the request id its `auth_req_id` carries (MAC
+/// How a token poll names its request: the `auth_req_id`, and the request id it carries (MAC
 /// checked), `None` when it carries none (an `auth_req_id` of an earlier version, or a forged
-/// one), and the SHA-256 hex of the `auth_req_id`. SQLite finds the request by the id, and by
-/// the hash only without one (requests made by an earlier version, which stored it);
-/// PostgreSQL by the hash, which nodes of the previous version also use.
+/// one). SQLite finds the request by the id, and by the hash only without one (requests made
+/// by an earlier version, which stored it); PostgreSQL by the hash, which nodes of the previous
+/// version also use.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthReqKey<'a> {
+    pub auth_req_id: &'a str,
     pub request_id: Option<&'a str>,
-    pub hash: &'a str,
+}
+
+impl AuthReqKey<'_> {
+    /// The SHA-256 hex of the `auth_req_id`, as [`NewLoginRequest::auth_req_hash`].
+    pub fn hash(&self) -> String {
+        crate::crypto::sha256_hex(self.auth_req_id)
+    }
 }
 
 /// A PIN attempt already compared: the device, whether the PIN was right, the attempts allowed.

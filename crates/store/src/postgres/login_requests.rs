@@ -162,7 +162,7 @@ impl LoginRequestStore for PostgresStore {
                  AND EXISTS (SELECT 1 FROM r WHERE NOT (status = 'pending' AND expires_at > $3)))
              SELECT r.*, COALESCE((SELECT too_soon FROM pace), FALSE) AS too_soon FROM r"
         ))
-        .bind(key.hash)
+        .bind(key.hash())
         .bind(client_id)
         .bind(now)
         .bind(SLOW_DOWN_STEP)

@@ -121,13 +121,15 @@ impl LoginRequestStore for SqliteStore {
         // A pure read: the one server paces polls in memory (`grant::pacer`). By the primary key;
         // by the hash only for requests made before migration 0009 (no others have one).
         let (sql, by) = match key.request_id {
-            Some(id) => (concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1 AND client_id = ?2"), id),
+            Some(id) => {
+                (concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1 AND client_id = ?2"), id.into())
+            }
             None => (
                 concat!("SELECT ", cols!(), " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"),
-                key.hash,
+                key.hash(),
             ),
         };
-        self.read(|c| one(c, sql, [by, client_id], |r| Ok(Polled { request: request(r)?, too_soon: None })))
+        self.read(|c| one(c, sql, params![by, client_id], |r| Ok(Polled { request: request(r)?, too_soon: None })))
     }
 
     async fn login_request(&self, id: &str) -> StoreResult<Option<LoginRequest>> {

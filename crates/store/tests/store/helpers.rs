@@ -5,6 +5,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
 
 use phonelogin_core::clock::UnixTime;
+use phonelogin_core::crypto::sha256_hex;
 use phonelogin_core::login_request::{Flow, LoginRequest, Status};
 use phonelogin_core::model::{AuthMethod, Client, Device, User};
 use phonelogin_core::msisdn::Msisdn;
@@ -165,7 +166,7 @@ pub async fn with_user(store: &dyn Store) {
 }
 
 /// A pending in-app login of `USER` at `CLIENT`, created at `NOW`, expiring 600 s later;
-/// its `auth_req_id` hash is `hash-<id>`.
+/// its `auth_req_id` is `auth-req-<id>`, stored hashed.
 pub fn login(id: &str) -> NewLoginRequest {
     NewLoginRequest {
         request: LoginRequest {
@@ -184,7 +185,7 @@ pub fn login(id: &str) -> NewLoginRequest {
             decided_at: None,
             delegated: None,
         },
-        auth_req_hash: format!("hash-{id}"),
+        auth_req_hash: sha256_hex(&format!("auth-req-{id}")),
         push: None,
         ping_body: None,
     }

@@ -239,9 +239,11 @@ async fn sqlite_requests_from_before_0009_are_still_found_by_their_hashes() {
                 .unwrap();
         }
         let columns = "id, auth_req_hash, client_id, user_id, scopes, status, created_at, expires_at, poll_interval, code_hash, code_expires_at";
-        for (id, hash, status, code) in
-            [("r-old", "hash-old", "pending", None), ("r-done", "hash-done", "approved", Some("code-done"))]
-        {
+        let hash = phonelogin_core::crypto::sha256_hex;
+        for (id, hash, status, code) in [
+            ("r-old", hash("auth-req-old"), "pending", None),
+            ("r-done", hash("auth-req-done"), "approved", Some("code-done")),
+        ] {
             old.execute(
                 &format!(
                     "INSERT INTO login_requests ({columns}) VALUES (?1, ?2, ?3, ?4, 'openid', ?5, ?6, ?7, 5, ?8, ?7)"
@@ -261,7 +263,7 @@ async fn sqlite_requests_from_before_0009_are_still_found_by_their_hashes() {
         }
     }
     let store = phonelogin_store::open(&format!("sqlite://{}", path.display())).await.expect("migrated");
-    let by_hash = AuthReqKey { request_id: None, hash: "hash-old" };
+    let by_hash = AuthReqKey { auth_req_id: "auth-req-old", request_id: None };
     let polled =
         store.poll_login_request(by_hash, helpers::CLIENT, helpers::NOW).await.unwrap().expect("found by hash");
     assert_eq!(polled.request.id, "r-old");
@@ -272,7 +274,7 @@ async fn sqlite_requests_from_before_0009_are_still_found_by_their_hashes() {
     assert!(matches!(exchange().await.unwrap(), CodeExchange::Replayed));
     let inserted = store.insert_login_request(&helpers::login("r-new"), 10, helpers::NOW).await.unwrap();
     assert_eq!(inserted, Insert::Inserted { messages: 0 });
-    let by_id = AuthReqKey { request_id: Some("r-new"), hash: "hash-r-new" };
+    let by_id = AuthReqKey { auth_req_id: "auth-req-r-new", request_id: Some("r-new") };
     assert!(store.poll_login_request(by_id, helpers::CLIENT, helpers::NOW).await.unwrap().is_some());
 }
 

@@ -11,10 +11,10 @@ use phonelogin_core::store::{AccessToken, AuthReqKey, Polled, Store};
 
 use crate::helpers::{CLIENT, NOW, ROUNDS, USER, approval, insert, issued, login, race};
 
-/// A poll of request `id` by `client` at `at`, as the grant names it: its id (SQLite finds it
-/// so) and the hash `hash-<id>` (PostgreSQL).
+/// A poll of request `id` by `client` at `at`, as the grant names it: its auth_req_id
+/// (`auth-req-<id>` in these tests, whose hash PostgreSQL finds) and its id (SQLite).
 async fn poll(store: &dyn Store, id: &str, client: &str, at: UnixTime) -> Option<Polled> {
-    let key = AuthReqKey { request_id: Some(id), hash: &format!("hash-{id}") };
+    let key = AuthReqKey { auth_req_id: &format!("auth-req-{id}"), request_id: Some(id) };
     store.poll_login_request(key, client, at).await.unwrap()
 }
 
@@ -39,7 +39,7 @@ pub async fn poll_of_unknown_request_or_other_client_is_none(store: &dyn Store) 
     assert!(poll(store, "r-1", "other-client", NOW).await.is_none());
     // An auth_req_id that names no request (an earlier version's, or a forged one) is looked
     // up by its hash alone.
-    let key = AuthReqKey { request_id: None, hash: "hash-unknown" };
+    let key = AuthReqKey { auth_req_id: "auth-req-unknown", request_id: None };
     assert!(store.poll_login_request(key, CLIENT, NOW).await.unwrap().is_none());
 }
 
