@@ -81,14 +81,15 @@ impl DerivedKeys {
         uuid::Builder::from_random_bytes(b).into_uuid().to_string()
     }
 
-    /// The merchant's `auth_req_id` for a request id: the id (16 bytes when it is a UUID, as
-    /// every login request's is) and a 128-bit MAC of it, base64url (43 characters for a UUID).
-    /// Unforgeable without the server secret, and it names its request, so a poll finds the
-    /// request by its id and nothing derived from it needs storing.
+    /// The merchant's `auth_req_id` for a request id: the id (16 bytes when it is a UUID in its
+    /// usual form, as every login request's is; else its text, which must not be 16 bytes
+    /// long) and a 128-bit MAC of it, base64url (43 characters for a UUID). Unforgeable without
+    /// the server secret, and it names its request, so a poll finds the request by its id and
+    /// nothing derived from it needs storing.
     pub fn auth_req_id(&self, request_id: &str) -> String {
         let mut payload = match uuid::Uuid::try_parse(request_id) {
-            Ok(id) => id.as_bytes().to_vec(),
-            Err(_) => request_id.as_bytes().to_vec(),
+            Ok(id) if id.hyphenated().to_string() == request_id => id.as_bytes().to_vec(),
+            _ => request_id.as_bytes().to_vec(),
         };
         payload.extend_from_slice(&self.auth_req_mac(request_id));
         URL_SAFE_NO_PAD.encode(payload)
@@ -321,7 +322,9 @@ mod tests {
         let auth_req_id = keys.auth_req_id(&id);
         assert_eq!(auth_req_id.len(), 43, "as long as before: 16 bytes of id, 16 of MAC");
         assert_eq!(keys.request_id_of(&auth_req_id), Some(id.clone()));
-        assert_eq!(keys.request_id_of(&keys.auth_req_id("not-a-uuid")).as_deref(), Some("not-a-uuid"));
+        for other in ["not-a-uuid", "0190B7E4-8C2A-7C3E-9F1D-2A3B4C5D6E7F"] {
+            assert_eq!(keys.request_id_of(&keys.auth_req_id(other)).as_deref(), Some(other), "{other}");
+        }
         // Another secret's, any changed byte, a cut one, an earlier version's MAC alone: none.
         assert_eq!(ServerSecret::generate().keys().request_id_of(&auth_req_id), None);
         let mut bytes = URL_SAFE_NO_PAD.decode(&auth_req_id).unwrap();
