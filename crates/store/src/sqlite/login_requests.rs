@@ -1,5 +1,7 @@
 //! Login requests: the conditional insert under the pending limit, the token poll (one read on
 //! a reader connection, no write), and each state transition as a single conditional update.
+use std::borrow::Cow;
+
 use async_trait::async_trait;
 use phonelogin_core::clock::UnixTime;
 use phonelogin_core::login_request::LoginRequest;
@@ -121,12 +123,13 @@ impl LoginRequestStore for SqliteStore {
         // A pure read: the one server paces polls in memory (`grant::pacer`). By the primary key;
         // by the hash only for requests made before migration 0009 (no others have one).
         let (sql, by) = match key.request_id {
-            Some(id) => {
-                (concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1 AND client_id = ?2"), id.into())
-            }
+            Some(id) => (
+                concat!("SELECT ", cols!(), " FROM login_requests WHERE id = ?1 AND client_id = ?2"),
+                Cow::Borrowed(id),
+            ),
             None => (
                 concat!("SELECT ", cols!(), " FROM login_requests WHERE auth_req_hash = ?1 AND client_id = ?2"),
-                key.hash(),
+                Cow::Owned(key.hash()),
             ),
         };
         self.read(|c| one(c, sql, params![by, client_id], |r| Ok(Polled { request: request(r)?, too_soon: None })))
