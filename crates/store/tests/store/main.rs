@@ -178,6 +178,19 @@ async fn sqlite_processes_opening_a_new_file_together_migrate_once() {
     }
 }
 
+/// A SQLite file as an earlier version left it: its bookkeeping table made by `bookkeeping`,
+/// then the first `upto` migrations applied, each recorded by `record` (?1 the version, ?2 the
+/// description).
+fn file_at(path: &std::path::Path, bookkeeping: &str, record: &str, upto: usize) -> rusqlite::Connection {
+    let old = rusqlite::Connection::open(path).unwrap();
+    old.execute_batch(bookkeeping).unwrap();
+    for (version, description, sql) in &phonelogin_store::sqlite::MIGRATIONS[..upto] {
+        old.execute_batch(sql).unwrap();
+        old.execute(record, rusqlite::params![version, description]).unwrap();
+    }
+    old
+}
+
 /// A file the sqlx-based versions made records its migrations in sqlx's `_sqlx_migrations`:
 /// those count as applied (none runs twice: an `ALTER TABLE … ADD COLUMN` would fail), the
 /// newer ones apply, and the data stays.
@@ -185,26 +198,18 @@ async fn sqlite_processes_opening_a_new_file_together_migrate_once() {
 async fn sqlite_a_file_migrated_by_sqlx_keeps_its_data_and_gets_the_newer_migrations() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.db");
-    let migrations = phonelogin_store::sqlite::MIGRATIONS;
     {
-        let old = rusqlite::Connection::open(&path).unwrap();
-        // sqlx 0.9's bookkeeping table, as its SQLite migrator creates it.
-        old.execute_batch(
+        // sqlx 0.9's bookkeeping table, as its SQLite migrator creates it. Up to 0005: 0006 (the
+        // outbox) and the later ones are newer than that file.
+        let old = file_at(
+            &path,
             "CREATE TABLE _sqlx_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL,
                installed_on TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, success BOOLEAN NOT NULL,
                checksum BLOB NOT NULL, execution_time BIGINT NOT NULL)",
-        )
-        .unwrap();
-        // Up to 0005: 0006 (the outbox) and the later ones are newer than that file.
-        for (version, description, sql) in &migrations[..5] {
-            old.execute_batch(sql).unwrap();
-            old.execute(
-                "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
-                 VALUES (?1, ?2, TRUE, x'00', 1)",
-                rusqlite::params![version, description],
-            )
-            .unwrap();
-        }
+            "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+             VALUES (?1, ?2, TRUE, x'00', 1)",
+            5,
+        );
         old.execute(
             "INSERT INTO users (user_id, phone_number, given_name, family_name, email_verified, active, addresses, created_at)
              VALUES ('u-old', '4712345678', 'Ada', 'Lovelace', 0, 1, '[]', 1)",
@@ -229,15 +234,13 @@ async fn sqlite_requests_from_before_0009_are_still_found_by_their_hashes() {
     use phonelogin_core::store::{AuthReqKey, CodeExchange, Insert};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("v8.db");
-    let migrations = phonelogin_store::sqlite::MIGRATIONS;
     {
-        let old = rusqlite::Connection::open(&path).unwrap();
-        old.execute_batch("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)").unwrap();
-        for (version, description, sql) in &migrations[..8] {
-            old.execute_batch(sql).unwrap();
-            old.execute("INSERT INTO schema_migrations VALUES (?1, ?2, 1)", rusqlite::params![version, description])
-                .unwrap();
-        }
+        let old = file_at(
+            &path,
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+            "INSERT INTO schema_migrations VALUES (?1, ?2, 1)",
+            8,
+        );
         let columns = "id, auth_req_hash, client_id, user_id, scopes, status, created_at, expires_at, poll_interval, code_hash, code_expires_at";
         let hash = phonelogin_core::crypto::sha256_hex;
         for (id, hash, status, code) in [
